@@ -1,0 +1,152 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates and packages the VectorShard module.
+.DESCRIPTION
+    Run with the repository's own PowerShell (a local .NET tool): `dotnet tool restore`, then
+    `dotnet pwsh ./build.ps1 <Task>`.
+      Build    publishes the module into out/VectorShard (the folder you Import-Module).
+      Test     builds, runs the Core xunit tests and the Pester tests, prints 'N passed, N failed, N skipped'
+               and exits non-zero on any failure.
+      Demo     builds and runs examples/demo.ps1 against the built module.
+      Package  builds and writes out/packages/VectorShard.<version>.nupkg, installable from a PowerShell repository.
+      Clean    removes out/ and every bin/ and obj/ folder.
+.EXAMPLE
+    dotnet pwsh ./build.ps1 Test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = $PSScriptRoot
+$out = Join-Path $root 'out'
+$moduleDir = Join-Path $out 'VectorShard'
+# The native SQLite builds the module carries; NuGet's package has many more.
+$shippedRuntimes = 'win-x64', 'linux-x64', 'linux-arm64', 'osx-x64', 'osx-arm64'
+
+function Invoke-Dotnet {
+    & dotnet @args
+    if ($LASTEXITCODE -ne 0) { throw "dotnet $($args -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+# A child PowerShell like this one: the dotnet tool runs as 'dotnet pwsh.dll', an installed pwsh as itself.
+function Get-PwshCommand {
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { , @($process, (Join-Path $PSHOME 'pwsh.dll')) }
+    else { , @($process) }
+}
+
+function Invoke-Build {
+    if (Test-Path $moduleDir) { Remove-Item $moduleDir -Recurse -Force }
+    Invoke-Dotnet publish (Join-Path $root 'src/VectorShard.PowerShell') -c $Configuration -o $moduleDir --nologo -v quiet
+    # Core and its packages go to deps/, loaded into the module's private load context.
+    $deps = Join-Path $moduleDir 'deps'
+    Invoke-Dotnet publish (Join-Path $root 'src/VectorShard.Core') -c $Configuration -o $deps --nologo -v quiet
+    # The public types load once, from the module root, in PowerShell's default context.
+    Remove-Item (Join-Path $deps 'VectorShard.Types.*')
+    Get-ChildItem (Join-Path $deps 'runtimes') -Directory | Where-Object Name -NotIn $shippedRuntimes | Remove-Item -Recurse -Force
+    Get-ChildItem $moduleDir -Recurse -Include '*.deps.json', '*.pdb' | Remove-Item
+    Copy-Item (Join-Path $root 'VectorShard.psd1') $moduleDir
+    Copy-Item (Join-Path $root 'src/VectorShard.PowerShell/VectorShard.format.ps1xml') $moduleDir
+    $help = Join-Path $root 'src/VectorShard.PowerShell/en-US'
+    if (Test-Path $help) { Copy-Item $help $moduleDir -Recurse }
+    Write-Host "Module built: $moduleDir"
+}
+
+function Get-PesterModulePath {
+    Invoke-Dotnet restore (Join-Path $root 'tests/Tools/Pester.csproj') --nologo -v quiet
+    $packages = (& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', ''
+    Join-Path $packages.Trim() 'pester/5.7.1/tools/Pester.psd1'
+}
+
+# Runs the Core xunit tests; returns their counts.
+function Invoke-CoreTests {
+    $results = Join-Path $out 'test-results'
+    Remove-Item $results -Recurse -Force -ErrorAction Ignore
+    & dotnet test (Join-Path $root 'tests/VectorShard.Core.Tests') -c $Configuration --nologo -v quiet --logger 'trx;LogFileName=core.trx' --results-directory $results | Out-Host
+    $trx = Join-Path $results 'core.trx'
+    if (-not (Test-Path $trx)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }  # did not build or run
+    $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+    [pscustomobject]@{
+        Passed  = [int]$counters.passed
+        Failed  = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+        Skipped = [int]$counters.notExecuted
+    }
+}
+
+# Runs the Pester tests in a child PowerShell (so this one never loads the module); returns their counts.
+function Invoke-PesterTests {
+    $pester = Get-PesterModulePath
+    $summary = Join-Path $out 'pester-summary.json'
+    Remove-Item $summary -ErrorAction Ignore
+    $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$pester'
+`$config = New-PesterConfiguration
+`$config.Run.Path = '$(Join-Path $root 'tests/Pester')'
+`$config.Run.PassThru = `$true
+`$config.Run.Exit = `$false
+`$config.Output.Verbosity = 'Normal'
+`$config.Output.RenderMode = 'Plaintext'
+`$env:VECTORSHARD_MODULE = '$moduleDir'
+`$r = Invoke-Pester -Configuration `$config
+# A file that fails to load counts as a failed container, not as a failed test: count it anyway.
+@{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedContainersCount + `$r.FailedBlocksCount; Skipped = `$r.SkippedCount } |
+    ConvertTo-Json | Set-Content '$summary'
+"@
+    $pwsh = Get-PwshCommand
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script | Out-Host
+    if (-not (Test-Path $summary)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    Get-Content $summary -Raw | ConvertFrom-Json
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $suites = @(Invoke-CoreTests; Invoke-PesterTests)
+    $passed = ($suites | Measure-Object Passed -Sum).Sum
+    $failed = ($suites | Measure-Object Failed -Sum).Sum
+    $skipped = ($suites | Measure-Object Skipped -Sum).Sum
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    $pwsh = Get-PwshCommand
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $root 'examples/demo.ps1') -ModulePath $moduleDir
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+
+function Invoke-Package {
+    Invoke-Build
+    $packages = Join-Path $out 'packages'
+    New-Item $packages -ItemType Directory -Force | Out-Null
+    Get-ChildItem $packages -Filter *.nupkg | Remove-Item
+    # Publish into a folder repository: the .nupkg any PowerShell repository (PSGallery included) accepts.
+    $repository = "VectorShardBuild-$PID"
+    Register-PSResourceRepository -Name $repository -Uri $packages -Trusted
+    try { Publish-PSResource -Path $moduleDir -Repository $repository -SkipDependenciesCheck }
+    finally { Unregister-PSResourceRepository -Name $repository }
+    Get-ChildItem $packages -Filter *.nupkg | ForEach-Object { Write-Host "Package: $($_.FullName)" }
+}
+
+function Invoke-Clean {
+    Remove-Item $out -Recurse -Force -ErrorAction Ignore
+    Get-ChildItem $root -Recurse -Directory -Include bin, obj | Remove-Item -Recurse -Force
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' { Invoke-Test }
+    'Demo' { Invoke-Demo }
+    'Package' { Invoke-Package }
+    'Clean' { Invoke-Clean }
+}

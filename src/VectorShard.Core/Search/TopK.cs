@@ -1,0 +1,102 @@
+namespace VectorShard.Core.Search;
+
+/// <summary>
+/// The k nearest seen so far: a bounded max-heap on distance, so the worst kept neighbour is at the root
+/// and a candidate costs one compare when it is not better. Equal distances order by id, so results are
+/// deterministic.
+/// </summary>
+public sealed class TopK
+{
+    private readonly float[] _distances;
+    private readonly long[] _ids;
+
+    /// <summary>Creates an empty set that keeps at most <paramref name="k"/> neighbours.</summary>
+    public TopK(int k)
+    {
+        _distances = new float[k];
+        _ids = new long[k];
+    }
+
+    /// <summary>How many neighbours are kept so far.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>A candidate must be nearer than this to be kept (infinity until the heap is full).</summary>
+    public float Bound => Count < _distances.Length ? float.PositiveInfinity : _distances[0];
+
+    /// <summary>Offers a candidate; keeps it if it is among the k nearest so far.</summary>
+    public void Add(long id, float distance)
+    {
+        if (Count < _distances.Length)
+        {
+            _distances[Count] = distance;
+            _ids[Count] = id;
+            SiftUp(Count++);
+        }
+        else if (Worse(_distances[0], _ids[0], distance, id))
+        {
+            _distances[0] = distance;
+            _ids[0] = id;
+            SiftDown(0);
+        }
+    }
+
+    /// <summary>The kept neighbours, nearest first.</summary>
+    public (long Id, float Distance)[] ToSortedArray()
+    {
+        var result = new (long Id, float Distance)[Count];
+        for (var i = 0; i < Count; i++)
+        {
+            result[i] = (_ids[i], _distances[i]);
+        }
+
+        Array.Sort(result, (a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Id.CompareTo(b.Id));
+        return result;
+    }
+
+    // Whether (d1, id1) ranks after (d2, id2).
+    private static bool Worse(float d1, long id1, float d2, long id2) => d1 > d2 || (d1 == d2 && id1 > id2);
+
+    private void SiftUp(int i)
+    {
+        while (i > 0)
+        {
+            var parent = (i - 1) / 2;
+            if (!Worse(_distances[i], _ids[i], _distances[parent], _ids[parent]))
+            {
+                return;
+            }
+
+            Swap(i, parent);
+            i = parent;
+        }
+    }
+
+    private void SiftDown(int i)
+    {
+        while (true)
+        {
+            var worst = i;
+            foreach (var child in (ReadOnlySpan<int>)[2 * i + 1, 2 * i + 2])
+            {
+                if (child < Count && Worse(_distances[child], _ids[child], _distances[worst], _ids[worst]))
+                {
+                    worst = child;
+                }
+            }
+
+            if (worst == i)
+            {
+                return;
+            }
+
+            Swap(i, worst);
+            i = worst;
+        }
+    }
+
+    private void Swap(int a, int b)
+    {
+        (_distances[a], _distances[b]) = (_distances[b], _distances[a]);
+        (_ids[a], _ids[b]) = (_ids[b], _ids[a]);
+    }
+}

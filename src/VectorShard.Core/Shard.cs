@@ -1,0 +1,270 @@
+using Microsoft.Data.Sqlite;
+using VectorShard.Core.Search;
+using VectorShard.Core.Storage;
+
+namespace VectorShard.Core;
+
+/// <summary>
+/// An open shard: one SQLite connection with the shard's pragmas applied, and every operation on it.
+/// Thread-safe (one operation at a time). Get shards from <see cref="ShardRegistry"/> so that each file
+/// has one connection per process.
+/// </summary>
+public sealed class Shard : IDisposable
+{
+    private readonly object _gate = new();
+    private SqliteConnection _connection;
+    private ShardHeader _header;
+
+    private Shard(string path, bool readOnly, SqliteConnection connection, ShardHeader header)
+    {
+        Path = path;
+        IsReadOnly = readOnly;
+        _connection = connection;
+        _header = header;
+    }
+
+    /// <summary>The full path, or memory:name for an in-memory shard.</summary>
+    public string Path { get; }
+
+    /// <summary>Whether the file is read-only: searches work, writes fail with ShardReadOnly.</summary>
+    public bool IsReadOnly { get; }
+
+    /// <summary>Whether the shard lives only in this process's memory.</summary>
+    public bool IsInMemory => Path.StartsWith(ShardInfo.InMemoryPrefix, StringComparison.Ordinal);
+
+    /// <summary>The dimension, metric, profile and workload recorded in the shard.</summary>
+    public ShardHeader Header => _header;
+
+    /// <summary>Creates a new shard file (or in-memory shard, for a memory:name path) and opens it.</summary>
+    public static Shard Create(string path, ShardOptions options)
+    {
+        if (options.Dimension is < 1 or > ShardLimits.MaxDimension)
+        {
+            throw ShardErrors.InvalidDimension(options.Dimension);
+        }
+
+        var workload = options.Workload ?? ShardWorkload.None;
+        PragmaPlan.Validate(workload);
+        var inMemory = path.StartsWith(ShardInfo.InMemoryPrefix, StringComparison.Ordinal);
+        var profile = inMemory ? ShardProfile.UltraFast : options.Profile;
+        if (!inMemory)
+        {
+            if (File.Exists(path))
+            {
+                throw ShardErrors.ShardExists(path);
+            }
+
+            if (!Directory.Exists(System.IO.Path.GetDirectoryName(path)))
+            {
+                throw ShardErrors.DirectoryNotFound(path);
+            }
+        }
+
+        var header = new ShardHeader(options.Dimension, options.Metric, profile, workload, ShardLimits.FormatVersion);
+        var connection = Connect(path, readOnly: false, create: true);
+        try
+        {
+            ShardSchema.Create(connection, header);
+            ApplyPragmas(connection, path, header, readOnly: false);
+            return new Shard(path, false, connection, header);
+        }
+        catch (Exception e)
+        {
+            connection.Dispose();
+            if (!inMemory)
+            {
+                DeleteFiles(path);
+            }
+
+            throw Translate(e, path);
+        }
+    }
+
+    /// <summary>Opens an existing shard file, checking that it is one and applying its stored profile.</summary>
+    public static Shard Open(string path)
+    {
+        if (path.StartsWith(ShardInfo.InMemoryPrefix, StringComparison.Ordinal) || !File.Exists(path))
+        {
+            // An in-memory shard exists only while it is open in the registry.
+            throw ShardErrors.ShardNotFound(path);
+        }
+
+        var readOnly = new FileInfo(path).IsReadOnly;
+        var connection = Connect(path, readOnly, create: false);
+        try
+        {
+            var header = ShardSchema.Read(connection, path);
+            ApplyPragmas(connection, path, header, readOnly);
+            return new Shard(path, readOnly, connection, header);
+        }
+        catch (Exception e)
+        {
+            connection.Dispose();
+            throw Translate(e, path);
+        }
+    }
+
+    /// <summary>Deletes a shard file with its WAL and shared-memory files. The shard must not be open.</summary>
+    public static void DeleteFiles(string path)
+    {
+        foreach (var suffix in (ReadOnlySpan<string>)["", "-wal", "-shm", "-journal"])
+        {
+            File.Delete(path + suffix);
+        }
+    }
+
+    /// <summary>A snapshot of the shard: settings, count, version, size and effective pragmas.</summary>
+    public ShardInfo Describe() => Run(() => new ShardInfo(Path, _header.Dimension, _header.Metric, _header.Profile,
+        _header.Workload, ShardSchema.CountVectors(_connection), ShardSchema.ReadVersion(_connection),
+        _header.FormatVersion, FileSize(Path), ShardPragmas.Read(_connection)));
+
+    /// <summary>
+    /// Stores a batch of vectors in one transaction. With <paramref name="replaceExisting"/>, a key that
+    /// exists is updated in place; without it, an existing key fails the whole batch. Errors name a row
+    /// without a key by its position, counted from <paramref name="firstPosition"/> (for streamed input).
+    /// </summary>
+    public IReadOnlyList<VectorRecord> Add(IReadOnlyList<VectorInput> batch, bool replaceExisting = false, long firstPosition = 0) =>
+        RunWrite(() => VectorWriter.Write(_connection, _header, Path, batch, replaceExisting, firstPosition));
+
+    /// <summary>The stored vectors with these keys (missing keys are left out).</summary>
+    public IReadOnlyList<VectorRecord> GetByKeys(IEnumerable<string> keys) => Run(() => VectorReader.ByKeys(_connection, Path, keys));
+
+    /// <summary>The stored vectors with these ids (missing ids are left out).</summary>
+    public IReadOnlyList<VectorRecord> GetByIds(IEnumerable<long> ids) => Run(() => VectorReader.ByIds(_connection, Path, ids));
+
+    /// <summary>Every stored vector, by id, read a page at a time so the shard is not locked while the caller works.</summary>
+    public IEnumerable<VectorRecord> GetAll(int pageSize = 1000)
+    {
+        var after = 0L;
+        while (true)
+        {
+            var page = Run(() => VectorReader.Page(_connection, Path, after, pageSize));
+            foreach (var record in page)
+            {
+                yield return record;
+            }
+
+            if (page.Count < pageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].Id;
+        }
+    }
+
+    /// <summary>Removes the vectors with these ids in one transaction; returns how many were removed.</summary>
+    public int Remove(IReadOnlyCollection<long> ids) => RunWrite(() => VectorRemover.RemoveIds(_connection, ids));
+
+    /// <summary>
+    /// Records a new profile and workload in the shard and applies them. A file shard is reopened, since
+    /// journal and locking modes cannot always change on a live connection.
+    /// </summary>
+    public ShardInfo SetTuning(ShardProfile profile, ShardWorkload workload)
+    {
+        PragmaPlan.Validate(workload);
+        if (IsInMemory && profile != ShardProfile.UltraFast)
+        {
+            throw ShardErrors.InMemoryProfileFixed(Path, profile);
+        }
+
+        RunWrite(() =>
+        {
+            ShardSchema.WriteTuning(_connection, profile, workload);
+            _header = _header with { Profile = profile, Workload = workload };
+            if (IsInMemory)
+            {
+                ApplyPragmas(_connection, Path, _header, readOnly: false);
+            }
+            else
+            {
+                _connection.Dispose();
+                _connection = Connect(Path, readOnly: false, create: false);
+                ApplyPragmas(_connection, Path, _header, readOnly: false);
+            }
+
+            return 0;
+        });
+        return Describe();
+    }
+
+    /// <summary>The k nearest stored vectors to <paramref name="query"/>, nearest first.</summary>
+    public IReadOnlyList<SearchResult> Search(float[] query, SearchOptions options, int queryIndex = 0)
+    {
+        if (options.K < 1)
+        {
+            throw ShardErrors.InvalidK(options.K);
+        }
+
+        var queryNorm = VectorValidator.Validate(query, _header.Dimension, _header.Metric, $"query #{queryIndex + 1}");
+        return Run(() =>
+        {
+            var nearest = ExactScan.Run(_connection, _header.Metric, query, queryNorm, options.K, options.MaxDistance, options.Filter);
+            var found = VectorReader.ByIds(_connection, Path, nearest.Select(n => n.Id)).ToDictionary(r => r.Id);
+            return nearest.Select((n, i) => new SearchResult(queryIndex, i + 1, n.Id, found[n.Id].Key, n.Distance,
+                found[n.Id].Metadata, Path)).ToArray();
+        });
+    }
+
+    /// <summary>Closes the connection. An in-memory shard's data is gone.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _connection.Dispose();
+        }
+    }
+
+    private static SqliteConnection Connect(string path, bool readOnly, bool create)
+    {
+        var inMemory = path.StartsWith(ShardInfo.InMemoryPrefix, StringComparison.Ordinal);
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = inMemory ? path[ShardInfo.InMemoryPrefix.Length..] : path,
+            Mode = inMemory ? SqliteOpenMode.Memory
+                : readOnly ? SqliteOpenMode.ReadOnly
+                : create ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadWrite,
+            Cache = inMemory ? SqliteCacheMode.Shared : SqliteCacheMode.Private,
+            // Closing must really close: profile changes reopen, and removal deletes the file.
+            Pooling = false,
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            connection.Open();
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw Translate(e, path);
+        }
+
+        return connection;
+    }
+
+    private static void ApplyPragmas(SqliteConnection connection, string path, ShardHeader header, bool readOnly) =>
+        ShardPragmas.Apply(connection, PragmaPlan.For(header.Profile, header.Workload, FileSize(path)), readOnly);
+
+    private static long FileSize(string path) =>
+        (File.Exists(path) ? new FileInfo(path).Length : 0) + (File.Exists(path + "-wal") ? new FileInfo(path + "-wal").Length : 0);
+
+    private static Exception Translate(Exception error, string path) =>
+        error is SqliteException sqlite ? SqliteErrorMap.Translate(sqlite, path) ?? error : error;
+
+    private T Run<T>(Func<T> operation)
+    {
+        lock (_gate)
+        {
+            try
+            {
+                return operation();
+            }
+            catch (SqliteException e) when (SqliteErrorMap.Translate(e, Path) is { } translated)
+            {
+                throw translated;
+            }
+        }
+    }
+
+    private T RunWrite<T>(Func<T> operation) => IsReadOnly ? throw ShardErrors.ShardReadOnly(Path) : Run(operation);
+}

@@ -1,0 +1,93 @@
+namespace VectorShard.Core.Storage;
+
+/// <summary>
+/// The pragmas a shard wants: its profile's base values, then its workload's tuning. Workload tuning
+/// changes only cache, mmap, temp store and checkpoint size, never journal, synchronous or locking: how
+/// much a crash may cost is the profile's choice alone.
+/// </summary>
+public static class PragmaPlan
+{
+    private const long MiB = 1024 * 1024;
+
+    /// <summary>The pragmas for a profile before workload tuning.</summary>
+    public static PragmaSettings ForProfile(ShardProfile profile) => profile switch
+    {
+        ShardProfile.UltraFast => new PragmaSettings
+        {
+            JournalMode = "memory", Synchronous = "OFF", LockingMode = "EXCLUSIVE", CacheSizeKiB = 128 * 1024,
+            PageSize = 4096, MmapSize = 256 * MiB, WalAutoCheckpoint = 1000, TempStore = "MEMORY", SecureDelete = false,
+        },
+        ShardProfile.Balanced => new PragmaSettings
+        {
+            JournalMode = "wal", Synchronous = "NORMAL", LockingMode = "NORMAL", CacheSizeKiB = 64 * 1024,
+            PageSize = 4096, MmapSize = 256 * MiB, WalAutoCheckpoint = 1000, TempStore = "DEFAULT", SecureDelete = false,
+        },
+        ShardProfile.Durable => new PragmaSettings
+        {
+            JournalMode = "wal", Synchronous = "FULL", LockingMode = "NORMAL", CacheSizeKiB = 32 * 1024,
+            PageSize = 4096, MmapSize = 256 * MiB, WalAutoCheckpoint = 100, TempStore = "DEFAULT", SecureDelete = true,
+        },
+        ShardProfile.Exclusive => ForProfile(ShardProfile.Balanced) with { LockingMode = "EXCLUSIVE" },
+        _ => throw new ArgumentOutOfRangeException(nameof(profile), profile, null),
+    };
+
+    /// <summary>The pragmas for a profile tuned for a workload on a file of the given size.</summary>
+    public static PragmaSettings For(ShardProfile profile, ShardWorkload workload, long fileSizeBytes)
+    {
+        var baseline = ForProfile(profile);
+        return workload.Kind switch
+        {
+            WorkloadKind.None => baseline,
+            // Searches read every vector: keep the whole file mapped and a large cache.
+            WorkloadKind.ReadHeavy => baseline with
+            {
+                CacheSizeKiB = Math.Max(baseline.CacheSizeKiB, ReadCacheKiB(workload.Value)),
+                MmapSize = Math.Max(baseline.MmapSize, AdaptiveMmapSize(fileSizeBytes)),
+                TempStore = "MEMORY",
+            },
+            // Writers stall on checkpoints: checkpoint less often, in bigger steps.
+            WorkloadKind.WriteHeavy => baseline with
+            {
+                WalAutoCheckpoint = Math.Max(baseline.WalAutoCheckpoint, Math.Clamp(workload.Value, 1000, 10_000)),
+            },
+            // Between the two, in proportion to the share of reads.
+            WorkloadKind.Mixed => baseline with
+            {
+                CacheSizeKiB = Math.Max(baseline.CacheSizeKiB, 64 * 1024 + workload.Value * 192 * 1024 / 100),
+                MmapSize = workload.Value >= 50 ? Math.Max(baseline.MmapSize, AdaptiveMmapSize(fileSizeBytes)) : baseline.MmapSize,
+                WalAutoCheckpoint = Math.Max(baseline.WalAutoCheckpoint, 1000 + (100 - workload.Value) * 90),
+            },
+            _ => throw new ArgumentOutOfRangeException(nameof(workload), workload, null),
+        };
+    }
+
+    /// <summary>Checks a workload's number against its kind's range.</summary>
+    public static void Validate(ShardWorkload workload)
+    {
+        var valid = workload.Kind switch
+        {
+            WorkloadKind.None => true,
+            WorkloadKind.Mixed => workload.Value is >= 0 and <= 100,
+            _ => workload.Value > 0,
+        };
+        if (!valid)
+        {
+            throw ShardErrors.InvalidWorkload(workload,
+                workload.Kind == WorkloadKind.Mixed ? "the read percentage must be from 0 to 100" : "the rate must be positive");
+        }
+    }
+
+    /// <summary>
+    /// mmap of 1.5× the file, so it can grow before the next open, at most half of physical memory and
+    /// at most 1 GiB.
+    /// </summary>
+    public static long AdaptiveMmapSize(long fileSizeBytes)
+    {
+        var halfOfMemory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
+        return Math.Min(Math.Min(fileSizeBytes * 3 / 2, halfOfMemory), 1024 * MiB);
+    }
+
+    // 64 MiB below 100 qps, 128 MiB below 1000 qps, 256 MiB above.
+    private static long ReadCacheKiB(int queriesPerSecond) =>
+        queriesPerSecond < 100 ? 64 * 1024 : queriesPerSecond < 1000 ? 128 * 1024 : 256 * 1024;
+}

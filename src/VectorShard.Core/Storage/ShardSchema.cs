@@ -1,0 +1,114 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace VectorShard.Core.Storage;
+
+/// <summary>
+/// The storage layout (docs/architecture.md explains why): a vectors table of rows with float32 BLOBs, and a
+/// shard_info table of name/value settings. PRAGMA application_id marks the file as a shard and
+/// PRAGMA user_version holds the format version.
+/// </summary>
+public static class ShardSchema
+{
+    private const string CreateTables = """
+        CREATE TABLE shard_info (
+            name  TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE vectors (
+            id            INTEGER PRIMARY KEY,
+            key           TEXT UNIQUE,
+            vector        BLOB NOT NULL,
+            norm          REAL NOT NULL,
+            metadata      TEXT,
+            created_at    INTEGER NOT NULL,
+            shard_version INTEGER NOT NULL
+        );
+        """;
+
+    /// <summary>Writes the schema and header into an empty database, in one transaction.</summary>
+    public static void Create(SqliteConnection connection, ShardHeader header)
+    {
+        // page_size only takes effect before the first table exists.
+        connection.Execute($"PRAGMA page_size = {PragmaPlan.ForProfile(header.Profile).PageSize}");
+        using var transaction = connection.BeginTransaction();
+        connection.Execute(CreateTables);
+        connection.Execute($"PRAGMA application_id = {ShardLimits.ApplicationId}");
+        connection.Execute($"PRAGMA user_version = {ShardLimits.FormatVersion}");
+        SetValue(connection, "dimension", header.Dimension.ToString(CultureInfo.InvariantCulture));
+        SetValue(connection, "metric", header.Metric.ToString());
+        SetValue(connection, "version", "0");
+        WriteTuning(connection, header.Profile, header.Workload);
+        transaction.Commit();
+    }
+
+    /// <summary>Reads the header, failing clearly on a file that is not a shard or is of a newer format.</summary>
+    public static ShardHeader Read(SqliteConnection connection, string path)
+    {
+        if (connection.ScalarInteger("PRAGMA application_id") != ShardLimits.ApplicationId)
+        {
+            throw ShardErrors.NotAShard(path, "it is an SQLite database without the VectorShard mark");
+        }
+
+        var format = (int)connection.ScalarInteger("PRAGMA user_version");
+        if (format > ShardLimits.FormatVersion)
+        {
+            throw ShardErrors.NewerFormat(path, format);
+        }
+
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT name, value FROM shard_info";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                values[reader.GetString(0)] = reader.GetString(1);
+            }
+        }
+
+        try
+        {
+            return new ShardHeader(
+                int.Parse(values["dimension"], CultureInfo.InvariantCulture),
+                Enum.Parse<DistanceMetric>(values["metric"]),
+                Enum.Parse<ShardProfile>(values["profile"]),
+                new ShardWorkload(Enum.Parse<WorkloadKind>(values["workload_kind"]),
+                    int.Parse(values["workload_value"], CultureInfo.InvariantCulture)),
+                format);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or FormatException or ArgumentException)
+        {
+            throw ShardErrors.NotAShard(path, $"its shard_info table is damaged ({e.Message})");
+        }
+    }
+
+    /// <summary>Records a new profile and workload (inside the caller's transaction, if any).</summary>
+    public static void WriteTuning(SqliteConnection connection, ShardProfile profile, ShardWorkload workload)
+    {
+        SetValue(connection, "profile", profile.ToString());
+        SetValue(connection, "workload_kind", workload.Kind.ToString());
+        SetValue(connection, "workload_value", workload.Value.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The current shard version.</summary>
+    public static long ReadVersion(SqliteConnection connection) =>
+        connection.ScalarInteger("SELECT CAST(value AS INTEGER) FROM shard_info WHERE name = 'version'");
+
+    /// <summary>Sets the shard version (inside the caller's transaction).</summary>
+    public static void WriteVersion(SqliteConnection connection, long version) =>
+        SetValue(connection, "version", version.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>The number of vectors stored.</summary>
+    public static long CountVectors(SqliteConnection connection) => connection.ScalarInteger("SELECT count(*) FROM vectors");
+
+    private static void SetValue(SqliteConnection connection, string name, string value)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO shard_info (name, value) VALUES ($name, $value) ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+        command.Parameters.AddWithValue("$name", name);
+        command.Parameters.AddWithValue("$value", value);
+        command.ExecuteNonQuery();
+    }
+
+}

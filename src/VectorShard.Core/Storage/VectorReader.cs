@@ -1,0 +1,62 @@
+using Microsoft.Data.Sqlite;
+
+namespace VectorShard.Core.Storage;
+
+/// <summary>Reads stored vectors back as records.</summary>
+public static class VectorReader
+{
+    private const string Columns = "SELECT id, key, vector, norm, metadata, created_at, shard_version FROM vectors";
+
+    /// <summary>The records with these keys, in the order given; keys not stored are left out.</summary>
+    public static IReadOnlyList<VectorRecord> ByKeys(SqliteConnection connection, string path, IEnumerable<string> keys) =>
+        ByColumn(connection, path, "key", keys.Cast<object>());
+
+    /// <summary>The records with these ids, in the order given; ids not stored are left out.</summary>
+    public static IReadOnlyList<VectorRecord> ByIds(SqliteConnection connection, string path, IEnumerable<long> ids) =>
+        ByColumn(connection, path, "id", ids.Cast<object>());
+
+    /// <summary>Up to <paramref name="limit"/> records with ids above <paramref name="afterId"/>, by id.</summary>
+    public static IReadOnlyList<VectorRecord> Page(SqliteConnection connection, string path, long afterId, int limit)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = Columns + " WHERE id > $after ORDER BY id LIMIT $limit";
+        command.Parameters.AddWithValue("$after", afterId);
+        command.Parameters.AddWithValue("$limit", limit);
+        return ReadAll(command, path);
+    }
+
+    private static List<VectorRecord> ByColumn(SqliteConnection connection, string path, string column, IEnumerable<object> values)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = Columns + $" WHERE {column} = $value";
+        var parameter = command.Parameters.Add("$value", column == "id" ? SqliteType.Integer : SqliteType.Text);
+        var records = new List<VectorRecord>();
+        foreach (var value in values)
+        {
+            parameter.Value = value;
+            records.AddRange(ReadAll(command, path));
+        }
+
+        return records;
+    }
+
+    private static List<VectorRecord> ReadAll(SqliteCommand command, string path)
+    {
+        var records = new List<VectorRecord>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            records.Add(new VectorRecord(
+                reader.GetInt64(0),
+                reader.IsDBNull(1) ? null : reader.GetString(1),
+                VectorBlob.ToFloats((byte[])reader.GetValue(2)),
+                reader.GetFloat(3),
+                MetadataJson.Parse(reader.IsDBNull(4) ? null : reader.GetString(4)),
+                DateTimeOffset.UnixEpoch.AddTicks(reader.GetInt64(5) * 10),
+                reader.GetInt64(6),
+                path));
+        }
+
+        return records;
+    }
+}

@@ -1,0 +1,91 @@
+using Microsoft.Data.Sqlite;
+
+namespace VectorShard.Core.Storage;
+
+/// <summary>
+/// Writes batches of vectors. A batch is one transaction: every row is checked first, and a failure on any
+/// row (bad vector, duplicate key, I/O) rolls the whole batch back, leaving the shard as it was.
+/// </summary>
+public static class VectorWriter
+{
+    private const string Insert = """
+        INSERT INTO vectors (key, vector, norm, metadata, created_at, shard_version)
+        VALUES ($key, $vector, $norm, $metadata, $created_at, $version)
+        """;
+
+    // An upsert keeps the row id, so references to it stay valid.
+    private const string Upsert = Insert + """
+
+        ON CONFLICT (key) DO UPDATE SET vector = excluded.vector, norm = excluded.norm, metadata = excluded.metadata,
+            created_at = excluded.created_at, shard_version = excluded.shard_version
+        """;
+
+    /// <summary>Writes the batch and returns the stored records, in input order.</summary>
+    public static IReadOnlyList<VectorRecord> Write(SqliteConnection connection, ShardHeader header, string path,
+        IReadOnlyList<VectorInput> batch, bool replaceExisting, long firstPosition = 0)
+    {
+        var norms = new float[batch.Count];
+        var metadata = new string?[batch.Count];
+        CheckBatch(header, batch, replaceExisting, firstPosition, norms, metadata);
+
+        var createdAt = DateTimeOffset.UtcNow;
+        var createdMicros = (createdAt - DateTimeOffset.UnixEpoch).Ticks / 10;
+        createdAt = DateTimeOffset.UnixEpoch.AddTicks(createdMicros * 10);
+        var records = new VectorRecord[batch.Count];
+
+        using var transaction = connection.BeginTransaction();
+        var version = ShardSchema.ReadVersion(connection);
+        using var command = connection.CreateCommand();
+        command.CommandText = (replaceExisting ? Upsert : Insert) + " RETURNING id";
+        var key = command.Parameters.Add("$key", SqliteType.Text);
+        var vector = command.Parameters.Add("$vector", SqliteType.Blob);
+        var norm = command.Parameters.Add("$norm", SqliteType.Real);
+        var json = command.Parameters.Add("$metadata", SqliteType.Text);
+        command.Parameters.AddWithValue("$created_at", createdMicros);
+        var versionParameter = command.Parameters.Add("$version", SqliteType.Integer);
+        command.Prepare();
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var row = batch[i];
+            version++;
+            key.Value = (object?)row.Key ?? DBNull.Value;
+            vector.Value = VectorBlob.ToBytes(row.Vector);
+            norm.Value = norms[i];
+            json.Value = (object?)metadata[i] ?? DBNull.Value;
+            versionParameter.Value = version;
+            long id;
+            try
+            {
+                id = (long)command.ExecuteScalar()!;
+            }
+            catch (SqliteException e) when (e.SqliteExtendedErrorCode == 2067 /* SQLITE_CONSTRAINT_UNIQUE */)
+            {
+                throw ShardErrors.DuplicateKey(row.Key!);
+            }
+
+            records[i] = new VectorRecord(id, row.Key, row.Vector, norms[i], row.Metadata, createdAt, version, path);
+        }
+
+        ShardSchema.WriteVersion(connection, version);
+        transaction.Commit();
+        return records;
+    }
+
+    private static void CheckBatch(ShardHeader header, IReadOnlyList<VectorInput> batch, bool replaceExisting, long firstPosition,
+        float[] norms, string?[] metadata)
+    {
+        var keys = replaceExisting ? null : new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var row = batch[i];
+            var label = row.Describe(firstPosition + i);
+            norms[i] = VectorValidator.Validate(row.Vector, header.Dimension, header.Metric, label);
+            metadata[i] = MetadataJson.Serialize(row.Metadata, label);
+            if (row.Key is not null && keys?.Add(row.Key) == false)
+            {
+                throw ShardErrors.DuplicateKeyInBatch(row.Key);
+            }
+        }
+    }
+}

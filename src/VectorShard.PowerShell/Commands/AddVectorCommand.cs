@@ -1,0 +1,107 @@
+using System.Management.Automation;
+using VectorShard.Core.Storage;
+
+namespace VectorShard.PowerShell.Commands;
+
+/// <summary>
+/// Add-Vector: stores vectors with optional keys and metadata. Input is collected into batches, each
+/// written in one transaction; a bad row stops the command and nothing of its batch is written.
+/// </summary>
+[Cmdlet(VerbsCommon.Add, "Vector", SupportsShouldProcess = true)]
+[OutputType(typeof(VectorRecord))]
+public sealed class AddVectorCommand : ShardCommandBase
+{
+    private readonly List<VectorInput> _pending = [];
+    private Core.Shard? _shard;
+    private long _received;
+    private long _written;
+    private int _progressId;
+
+    /// <summary>The shard: a shard object or a path.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    public ShardInfo Shard { get; set; } = null!;
+
+    /// <summary>The vector: a list of numbers, or an object with Vector, Key and Metadata properties.</summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Embedding")]
+    public object Vector { get; set; } = null!;
+
+    /// <summary>A unique key for the vector.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Key { get; set; }
+
+    /// <summary>Metadata: a hashtable, a PSCustomObject or a JSON object string.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public object? Metadata { get; set; }
+
+    /// <summary>Replace the vector and metadata of keys that exist already, keeping their ids.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>How many vectors go into one transaction.</summary>
+    [Parameter]
+    [ValidateRange(1, 1_000_000)]
+    public int BatchSize { get; set; } = 1000;
+
+    /// <summary>Emit the stored records.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <inheritdoc />
+    protected override void BeginProcessing() => RunOrStop(() => _shard = OpenShard(Shard), Shard);
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        RunOrStop(() =>
+        {
+            var label = Key is null ? $"#{_received + 1}" : $"'{Key}'";
+            _pending.Add(new VectorInput(Key, VectorArgument.ToFloats(Vector, label), MetadataArgument.ToDictionary(Metadata, label)));
+        }, Vector);
+        _received++;
+        if (_pending.Count >= BatchSize)
+        {
+            Flush();
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        Flush();
+        if (_progressId != 0)
+        {
+            WriteProgress(new ProgressRecord(_progressId, Activity, "Done") { RecordType = ProgressRecordType.Completed });
+        }
+    }
+
+    private string Activity => $"Adding vectors to {_shard!.Path}";
+
+    private void Flush()
+    {
+        if (_pending.Count == 0 || !ShouldProcess(_shard!.Path, $"Add {_pending.Count} vector(s)"))
+        {
+            _written += _pending.Count;
+            _pending.Clear();
+            return;
+        }
+
+        RunOrStop(() =>
+        {
+            var records = _shard!.Add(_pending, Force, firstPosition: _written);
+            _written += _pending.Count;
+            _pending.Clear();
+            if (PassThru)
+            {
+                WriteObject(records, enumerateCollection: true);
+            }
+        }, _shard!.Path);
+
+        // Small inputs finish in one batch: progress only once there is more than one.
+        if (_written > BatchSize || _progressId != 0)
+        {
+            _progressId = 1;
+            WriteProgress(new ProgressRecord(_progressId, Activity, $"{_written} vectors added"));
+        }
+    }
+}

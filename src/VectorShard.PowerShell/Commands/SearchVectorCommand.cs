@@ -1,0 +1,56 @@
+using System.Collections;
+using System.Management.Automation;
+using VectorShard.Core.Search;
+
+namespace VectorShard.PowerShell.Commands;
+
+/// <summary>Search-Vector: the exact k nearest neighbours of each query, best first.</summary>
+[Cmdlet(VerbsCommon.Search, "Vector")]
+[OutputType(typeof(SearchResult))]
+public sealed class SearchVectorCommand : ShardCommandBase
+{
+    private Core.Shard? _shard;
+    private SearchOptions? _options;
+    private int _queryIndex;
+
+    /// <summary>The shard: a shard object or a path.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    public ShardInfo Shard { get; set; } = null!;
+
+    /// <summary>The query vector: a list of numbers, or an object with a Vector property.</summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
+    [Alias("Vector")]
+    public object Query { get; set; } = null!;
+
+    /// <summary>How many neighbours to return per query.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int K { get; set; } = 10;
+
+    /// <summary>Return only neighbours at this distance or nearer.</summary>
+    [Parameter]
+    public float Threshold { get; set; } = float.PositiveInfinity;
+
+    /// <summary>Metadata equality conditions, e.g. @{ lang = 'en' }; dotted names reach into nested objects.</summary>
+    [Parameter]
+    public Hashtable? Filter { get; set; }
+
+    /// <inheritdoc />
+    protected override void BeginProcessing() => RunOrStop(() =>
+    {
+        _shard = OpenShard(Shard);
+        _options = new SearchOptions(K, Threshold, Filter is null ? null
+            : new MetadataFilter(Filter.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value is PSObject p ? p.BaseObject : e.Value)));
+    }, Shard);
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var index = _queryIndex++;
+        TryRun(() =>
+        {
+            var query = VectorArgument.ToFloats(Query, $"query #{index + 1}");
+            WriteObject(_shard!.Search(query, _options!, index), enumerateCollection: true);
+        }, Query);
+    }
+}
