@@ -21,13 +21,16 @@ param(
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    # Where the module, test results and packages go.
+    [string] $OutputPath = (Join-Path $PSScriptRoot 'out')
 )
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $root = $PSScriptRoot
-$out = Join-Path $root 'out'
+$out = $OutputPath
 $moduleDir = Join-Path $out 'VectorShard'
 # The native SQLite builds the module carries; NuGet's package has many more.
 $shippedRuntimes = 'win-x64', 'linux-x64', 'linux-arm64', 'osx-x64', 'osx-arm64'
