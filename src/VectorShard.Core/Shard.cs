@@ -43,12 +43,18 @@ public sealed class Shard : IDisposable
             throw ShardErrors.InvalidDimension(options.Dimension);
         }
 
+        if (!Enum.IsDefined(options.Metric))
+        {
+            throw ShardErrors.UnknownSetting("Metric", options.Metric);
+        }
+
         var workload = options.Workload ?? ShardWorkload.None;
-        PragmaPlan.Validate(workload);
         var inMemory = path.StartsWith(ShardInfo.InMemoryPrefix, StringComparison.Ordinal);
         var profile = inMemory ? ShardProfile.UltraFast : options.Profile;
+        PragmaPlan.Validate(profile, workload);
         if (!inMemory)
         {
+            path = System.IO.Path.GetFullPath(path);
             if (File.Exists(path))
             {
                 throw ShardErrors.ShardExists(path);
@@ -64,6 +70,13 @@ public sealed class Shard : IDisposable
         var connection = Connect(path, readOnly: false, create: true);
         try
         {
+            // A shared-cache memory database of this name may be open already (outside any registry).
+            if (inMemory && connection.ScalarInteger("SELECT count(*) FROM sqlite_schema") > 0)
+            {
+                connection.Dispose();
+                throw ShardErrors.ShardExists(path);
+            }
+
             ShardSchema.Create(connection, header);
             ApplyPragmas(connection, path, header, readOnly: false);
             return new Shard(path, false, connection, header);
@@ -71,7 +84,7 @@ public sealed class Shard : IDisposable
         catch (Exception e)
         {
             connection.Dispose();
-            if (!inMemory)
+            if (!inMemory && e is not VectorShardException { ErrorId: "ShardExists" })
             {
                 DeleteFiles(path);
             }
@@ -88,6 +101,8 @@ public sealed class Shard : IDisposable
             // An in-memory shard exists only while it is open in the registry.
             throw ShardErrors.ShardNotFound(path);
         }
+
+        path = System.IO.Path.GetFullPath(path);
 
         var readOnly = new FileInfo(path).IsReadOnly;
         var connection = Connect(path, readOnly, create: false);
@@ -107,6 +122,11 @@ public sealed class Shard : IDisposable
     /// <summary>Deletes a shard file with its WAL and shared-memory files. The shard must not be open.</summary>
     public static void DeleteFiles(string path)
     {
+        if (!Directory.Exists(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))))
+        {
+            return;
+        }
+
         foreach (var suffix in (ReadOnlySpan<string>)["", "-wal", "-shm", "-journal"])
         {
             File.Delete(path + suffix);
@@ -135,6 +155,12 @@ public sealed class Shard : IDisposable
     /// <summary>Every stored vector, by id, read a page at a time so the shard is not locked while the caller works.</summary>
     public IEnumerable<VectorRecord> GetAll(int pageSize = 1000)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        return Pages(pageSize);
+    }
+
+    private IEnumerable<VectorRecord> Pages(int pageSize)
+    {
         var after = 0L;
         while (true)
         {
@@ -162,7 +188,7 @@ public sealed class Shard : IDisposable
     /// </summary>
     public ShardInfo SetTuning(ShardProfile profile, ShardWorkload workload)
     {
-        PragmaPlan.Validate(workload);
+        PragmaPlan.Validate(profile, workload);
         if (IsInMemory && profile != ShardProfile.UltraFast)
         {
             throw ShardErrors.InMemoryProfileFixed(Path, profile);
@@ -170,7 +196,12 @@ public sealed class Shard : IDisposable
 
         RunWrite(() =>
         {
-            ShardSchema.WriteTuning(_connection, profile, workload);
+            using (var transaction = _connection.BeginTransaction())
+            {
+                ShardSchema.WriteTuning(_connection, profile, workload);
+                transaction.Commit();
+            }
+
             _header = _header with { Profile = profile, Workload = workload };
             if (IsInMemory)
             {

@@ -24,20 +24,20 @@ public static class ShardErrors
         Error("NonFiniteComponent", ShardErrorCategory.InvalidArgument, value,
             $"Vector {row} has the non-finite value {Show(value)} at index {index}.");
 
-    /// <summary>The vector's length does not fit in float32.</summary>
-    public static VectorShardException NormOverflow(string row) =>
+    /// <summary>The vector is too long to compare without overflow.</summary>
+    public static VectorShardException NormOverflow(string row, double norm) =>
         Error("NormOverflow", ShardErrorCategory.InvalidArgument, row,
-            $"Vector {row} is too long: its norm overflows float32. Scale it down.");
+            $"Vector {row} has the norm {norm:G3}, above the limit of {Storage.VectorValidator.MaxNorm:G0}. Scale it down.");
 
-    /// <summary>The input is not a list of numbers.</summary>
-    public static VectorShardException NotAVector(string row, object? value) =>
-        Error("NotAVector", ShardErrorCategory.InvalidType, value,
-            $"Vector {row} is '{value}', which is not a list of numbers nor an object with a Vector property.");
+    /// <summary>A cosine vector too short to measure an angle with.</summary>
+    public static VectorShardException NormUnderflow(string row, double norm) =>
+        Error("NormUnderflow", ShardErrorCategory.InvalidArgument, row,
+            $"Vector {row} has the norm {norm:G3}, below the {Storage.VectorValidator.MinCosineNorm:G0} that cosine distance needs. Scale it up.");
 
-    /// <summary>A component is not a number.</summary>
-    public static VectorShardException NotNumeric(string row, int index, object? value) =>
-        Error("NonNumericComponent", ShardErrorCategory.InvalidType, value,
-            $"Vector {row} has the non-numeric value '{value}' at index {index}.");
+    /// <summary>A setting is not one of the defined values.</summary>
+    public static VectorShardException UnknownSetting(string setting, object value) =>
+        Error("Unknown" + setting, ShardErrorCategory.InvalidArgument, value,
+            $"'{value}' is not a {setting}. Use one of: {string.Join(", ", Enum.GetNames(value.GetType()))}.");
 
     /// <summary>A zero vector has no direction, so no cosine distance.</summary>
     public static VectorShardException ZeroVector(string row) =>

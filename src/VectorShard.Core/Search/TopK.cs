@@ -7,27 +7,37 @@ namespace VectorShard.Core.Search;
 /// </summary>
 public sealed class TopK
 {
-    private readonly float[] _distances;
-    private readonly long[] _ids;
+    private readonly int _k;
+    private float[] _distances;
+    private long[] _ids;
 
     /// <summary>Creates an empty set that keeps at most <paramref name="k"/> neighbours.</summary>
     public TopK(int k)
     {
-        _distances = new float[k];
-        _ids = new long[k];
+        _k = k;
+        // Grown on demand: a huge k on a small shard must not allocate k slots.
+        _distances = new float[Math.Min(k, 1024)];
+        _ids = new long[_distances.Length];
     }
 
     /// <summary>How many neighbours are kept so far.</summary>
     public int Count { get; private set; }
 
     /// <summary>A candidate must be nearer than this to be kept (infinity until the heap is full).</summary>
-    public float Bound => Count < _distances.Length ? float.PositiveInfinity : _distances[0];
+    public float Bound => Count < _k ? float.PositiveInfinity : _distances[0];
 
     /// <summary>Offers a candidate; keeps it if it is among the k nearest so far.</summary>
     public void Add(long id, float distance)
     {
-        if (Count < _distances.Length)
+        if (Count < _k)
         {
+            if (Count == _distances.Length)
+            {
+                var grown = (int)Math.Min((long)_k, 2L * Count);
+                Array.Resize(ref _distances, grown);
+                Array.Resize(ref _ids, grown);
+            }
+
             _distances[Count] = distance;
             _ids[Count] = id;
             SiftUp(Count++);

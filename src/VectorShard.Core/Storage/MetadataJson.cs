@@ -86,12 +86,17 @@ public static class MetadataJson
         }
     }
 
+    // Case-insensitive, as PowerShell users expect, unless two names differ only in case: then exact,
+    // so that no value is lost.
     private static Dictionary<string, object?> ToDictionary(JsonElement element)
     {
         var result = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
         foreach (var property in element.EnumerateObject())
         {
-            result[property.Name] = ToValue(property.Value);
+            if (!result.TryAdd(property.Name, ToValue(property.Value)))
+            {
+                return element.EnumerateObject().ToDictionary(p => p.Name, p => ToValue(p.Value), StringComparer.Ordinal);
+            }
         }
 
         return result;

@@ -61,9 +61,19 @@ public static class PragmaPlan
         };
     }
 
-    /// <summary>Checks a workload's number against its kind's range.</summary>
-    public static void Validate(ShardWorkload workload)
+    /// <summary>Checks that the profile and workload kind are defined and the workload's number is in its kind's range.</summary>
+    public static void Validate(ShardProfile profile, ShardWorkload workload)
     {
+        if (!Enum.IsDefined(profile))
+        {
+            throw ShardErrors.UnknownSetting("Profile", profile);
+        }
+
+        if (!Enum.IsDefined(workload.Kind))
+        {
+            throw ShardErrors.UnknownSetting("WorkloadKind", workload.Kind);
+        }
+
         var valid = workload.Kind switch
         {
             WorkloadKind.None => true,

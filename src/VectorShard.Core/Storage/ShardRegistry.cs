@@ -17,6 +17,7 @@ public sealed class ShardRegistry : IDisposable
     /// <summary>The open shard at this full path, opening it if needed.</summary>
     public Shard Open(string path)
     {
+        path = FullPath(path);
         lock (_open)
         {
             if (_open.TryGetValue(path, out var shard))
@@ -37,6 +38,7 @@ public sealed class ShardRegistry : IDisposable
     /// <summary>Creates a shard; with <paramref name="replace"/>, an existing one is closed and deleted first.</summary>
     public Shard Create(string path, ShardOptions options, bool replace)
     {
+        path = FullPath(path);
         lock (_open)
         {
             if (replace)
@@ -59,6 +61,7 @@ public sealed class ShardRegistry : IDisposable
     /// <summary>Closes a shard if it is open; returns whether it was.</summary>
     public bool Close(string path)
     {
+        path = FullPath(path);
         lock (_open)
         {
             if (!_open.Remove(path, out var shard))
@@ -82,6 +85,9 @@ public sealed class ShardRegistry : IDisposable
             }
         }
     }
+
+    private static string FullPath(string path) =>
+        path.StartsWith(VectorShard.ShardInfo.InMemoryPrefix, StringComparison.Ordinal) ? path : Path.GetFullPath(path);
 
     /// <summary>Closes every open shard.</summary>
     public void Dispose()

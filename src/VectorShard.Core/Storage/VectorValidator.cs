@@ -1,10 +1,20 @@
-using System.Numerics.Tensors;
-
 namespace VectorShard.Core.Storage;
 
 /// <summary>Checks a vector against its shard before anything is written, and computes its norm.</summary>
 public static class VectorValidator
 {
+    /// <summary>
+    /// The largest norm accepted: below it, squared distances and dot products of any two vectors stay
+    /// finite in float32 (4 × 1e36 is far below float.MaxValue ≈ 3.4e38).
+    /// </summary>
+    public const double MaxNorm = 1e18;
+
+    /// <summary>
+    /// The smallest norm a cosine vector may have: below it, float32 dot products lose precision to
+    /// underflow, so the angle between two such vectors is not measurable.
+    /// </summary>
+    public const double MinCosineNorm = 1e-18;
+
     /// <summary>Returns the vector's Euclidean norm, or throws the error that names what is wrong with it.</summary>
     public static float Validate(ReadOnlySpan<float> vector, int dimension, DistanceMetric metric, string row)
     {
@@ -18,26 +28,29 @@ public static class VectorValidator
             throw ShardErrors.DimensionMismatch(row, vector.Length, dimension);
         }
 
-        var norm = TensorPrimitives.Norm(vector);
-        if (!float.IsFinite(norm))
+        // In double, so neither tiny components underflow nor large ones overflow.
+        var sumOfSquares = 0.0;
+        for (var i = 0; i < vector.Length; i++)
         {
-            // Rare: name the culprit. With none, the squares of finite values overflowed float32.
-            for (var i = 0; i < vector.Length; i++)
+            if (!float.IsFinite(vector[i]))
             {
-                if (!float.IsFinite(vector[i]))
-                {
-                    throw ShardErrors.NonFiniteComponent(row, i, vector[i]);
-                }
+                throw ShardErrors.NonFiniteComponent(row, i, vector[i]);
             }
 
-            throw ShardErrors.NormOverflow(row);
+            sumOfSquares += (double)vector[i] * vector[i];
         }
 
-        if (metric == DistanceMetric.Cosine && norm == 0)
+        var norm = Math.Sqrt(sumOfSquares);
+        if (norm > MaxNorm)
         {
-            throw ShardErrors.ZeroVector(row);
+            throw ShardErrors.NormOverflow(row, norm);
         }
 
-        return norm;
+        if (metric == DistanceMetric.Cosine && norm < MinCosineNorm)
+        {
+            throw norm == 0 ? ShardErrors.ZeroVector(row) : ShardErrors.NormUnderflow(row, norm);
+        }
+
+        return (float)norm;
     }
 }

@@ -64,7 +64,8 @@ public static class VectorWriter
                 throw ShardErrors.DuplicateKey(row.Key!);
             }
 
-            records[i] = new VectorRecord(id, row.Key, row.Vector, norms[i], row.Metadata, createdAt, version, path);
+            // The record shows metadata as stored (dates as ISO text), as a later read would.
+            records[i] = new VectorRecord(id, row.Key, row.Vector, norms[i], MetadataJson.Parse(metadata[i]), createdAt, version, path);
         }
 
         ShardSchema.WriteVersion(connection, version);
