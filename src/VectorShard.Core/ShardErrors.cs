@@ -39,6 +39,16 @@ public static class ShardErrors
         Error("Unknown" + setting, ShardErrorCategory.InvalidArgument, value,
             $"'{value}' is not a {setting}. Use one of: {string.Join(", ", Enum.GetNames(value.GetType()))}.");
 
+    /// <summary>The input is not a list of numbers.</summary>
+    public static VectorShardException NotAVector(string row, object? value) =>
+        Error("NotAVector", ShardErrorCategory.InvalidType, value,
+            $"Vector {row} is '{value}', which is not a list of numbers nor an object with a Vector property.");
+
+    /// <summary>A component is not a number.</summary>
+    public static VectorShardException NotNumeric(string row, int index, object? value) =>
+        Error("NonNumericComponent", ShardErrorCategory.InvalidType, value,
+            $"Vector {row} has the non-numeric value '{value}' at index {index}.");
+
     /// <summary>A zero vector has no direction, so no cosine distance.</summary>
     public static VectorShardException ZeroVector(string row) =>
         Error("ZeroVector", ShardErrorCategory.InvalidArgument, row,
