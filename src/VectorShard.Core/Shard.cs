@@ -179,8 +179,8 @@ public sealed class Shard : IDisposable
         }
     }
 
-    /// <summary>Removes the vectors with these ids in one transaction; returns how many were removed.</summary>
-    public int Remove(IReadOnlyCollection<long> ids) => RunWrite(() => VectorRemover.RemoveIds(_connection, ids));
+    /// <summary>Removes the vectors with these ids in one transaction; returns the ids that existed and were removed.</summary>
+    public IReadOnlyList<long> Remove(IReadOnlyCollection<long> ids) => RunWrite(() => VectorRemover.RemoveIds(_connection, ids));
 
     /// <summary>
     /// Records a new profile and workload in the shard and applies them. A file shard is reopened, since
@@ -258,6 +258,8 @@ public sealed class Shard : IDisposable
             Cache = inMemory ? SqliteCacheMode.Shared : SqliteCacheMode.Private,
             // Closing must really close: profile changes reopen, and removal deletes the file.
             Pooling = false,
+            // Another process holding the shard locked: fail after a short wait, not the 30 s default.
+            DefaultTimeout = 5,
         };
         var connection = new SqliteConnection(builder.ToString());
         try

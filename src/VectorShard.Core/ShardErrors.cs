@@ -89,7 +89,7 @@ public static class ShardErrors
     /// <summary>A shard file exists where a new one was to be created.</summary>
     public static VectorShardException ShardExists(string path) =>
         Error("ShardExists", ShardErrorCategory.ResourceExists, path,
-            $"A file exists already at '{path}'. Use -Force to replace it.");
+            $"A shard or file exists already at '{path}'. Use -Force to replace it.");
 
     /// <summary>The file is not a VectorShard shard.</summary>
     public static VectorShardException NotAShard(string path, string why) =>
@@ -118,6 +118,11 @@ public static class ShardErrors
     public static VectorShardException UnsupportedMetadata(string row, string name, object? value) =>
         Error("UnsupportedMetadata", ShardErrorCategory.InvalidType, value,
             $"The metadata '{name}' of vector {row} has a value of type {value?.GetType().FullName} that cannot be stored as JSON.");
+
+    /// <summary>Metadata given as text is not a JSON object.</summary>
+    public static VectorShardException InvalidMetadataJson(string row, string json) =>
+        Error("InvalidMetadataJson", ShardErrorCategory.InvalidArgument, json,
+            $"The metadata of vector {row} is text but not a JSON object: '{json}'.");
 
     /// <summary>A metadata filter names an unusable field.</summary>
     public static VectorShardException InvalidFilter(string field, string why) =>

@@ -31,7 +31,7 @@ internal static class MetadataArgument
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
         {
-            throw ShardErrors.UnsupportedMetadata(row, "(metadata)", json);
+            throw ShardErrors.InvalidMetadataJson(row, json);
         }
     }
 

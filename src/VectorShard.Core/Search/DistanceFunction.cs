@@ -15,7 +15,8 @@ public static class DistanceFunction
         // Rounding can take an exact match a hair below zero; a distance never is.
         DistanceMetric.Cosine => MathF.Max(0f, 1f - TensorPrimitives.Dot(query, vector) / (queryNorm * vectorNorm)),
         DistanceMetric.L2 => TensorPrimitives.Distance(query, vector),
-        DistanceMetric.Dot => -TensorPrimitives.Dot(query, vector),
+        // 0 − x rather than −x: an orthogonal pair is +0, not −0.
+        DistanceMetric.Dot => 0f - TensorPrimitives.Dot(query, vector),
         _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, null),
     };
 }

@@ -23,7 +23,7 @@ public sealed class ShardRegistry : IDisposable
             if (_open.TryGetValue(path, out var shard))
             {
                 // A file deleted behind our back is not the shard any more.
-                if (shard.IsInMemory || File.Exists(path))
+                if (IsLive(path))
                 {
                     return shard;
                 }
@@ -51,7 +51,13 @@ public sealed class ShardRegistry : IDisposable
             }
             else if (_open.ContainsKey(path))
             {
-                throw ShardErrors.ShardExists(path);
+                // An open shard whose file was deleted behind our back no longer exists.
+                if (IsLive(path))
+                {
+                    throw ShardErrors.ShardExists(path);
+                }
+
+                Close(path);
             }
 
             return _open[path] = Shard.Create(path, options);
@@ -74,17 +80,25 @@ public sealed class ShardRegistry : IDisposable
         }
     }
 
-    /// <summary>The paths of the open shards.</summary>
+    /// <summary>The paths of the open shards, after closing those whose files were deleted.</summary>
     public IReadOnlyList<string> OpenPaths
     {
         get
         {
             lock (_open)
             {
+                foreach (var gone in _open.Keys.Where(p => !IsLive(p)).ToArray())
+                {
+                    Close(gone);
+                }
+
                 return _open.Keys.ToArray();
             }
         }
     }
+
+    private static bool IsLive(string path) =>
+        path.StartsWith(VectorShard.ShardInfo.InMemoryPrefix, StringComparison.Ordinal) || File.Exists(path);
 
     private static string FullPath(string path) =>
         path.StartsWith(VectorShard.ShardInfo.InMemoryPrefix, StringComparison.Ordinal) ? path : Path.GetFullPath(path);

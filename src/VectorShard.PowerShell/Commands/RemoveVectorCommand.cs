@@ -2,12 +2,13 @@ using System.Management.Automation;
 
 namespace VectorShard.PowerShell.Commands;
 
-/// <summary>Remove-Vector: deletes vectors by key or id, all in one transaction at the end of the pipeline.</summary>
-[Cmdlet(VerbsCommon.Remove, "Vector", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = IdSet)]
+/// <summary>
+/// Remove-Vector: deletes vectors by key or id (records from Get-Vector or Search-Vector pipe in), all in
+/// one transaction per shard at the end of the pipeline.
+/// </summary>
+[Cmdlet(VerbsCommon.Remove, "Vector", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 public sealed class RemoveVectorCommand : ShardCommandBase
 {
-    private const string KeySet = "Key";
-    private const string IdSet = "Id";
     private readonly HashSet<long> _ids = [];
     private Core.Shard? _shard;
 
@@ -17,12 +18,14 @@ public sealed class RemoveVectorCommand : ShardCommandBase
     public ShardInfo Shard { get; set; } = null!;
 
     /// <summary>The keys of the vectors to remove.</summary>
-    [Parameter(Mandatory = true, Position = 1, ParameterSetName = KeySet, ValueFromPipeline = true)]
-    public string[] Key { get; set; } = [];
+    [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [AllowNull]
+    [AllowEmptyCollection]
+    public string[]? Key { get; set; }
 
-    /// <summary>The ids of the vectors to remove (records from Get-Vector or Search-Vector bind here).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
-    public long[] Id { get; set; } = [];
+    /// <summary>The ids of the vectors to remove; when given, they are used instead of keys.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public long[]? Id { get; set; }
 
     /// <inheritdoc />
     protected override void ProcessRecord() => RunOrStop(() =>
@@ -35,7 +38,11 @@ public sealed class RemoveVectorCommand : ShardCommandBase
         }
 
         _shard = shard;
-        if (ParameterSetName == KeySet)
+        if (Id is { Length: > 0 })
+        {
+            _ids.UnionWith(Id);
+        }
+        else if (Key is { Length: > 0 })
         {
             var found = shard.GetByKeys(Key);
             _ids.UnionWith(found.Select(r => r.Id));
@@ -46,7 +53,8 @@ public sealed class RemoveVectorCommand : ShardCommandBase
         }
         else
         {
-            _ids.UnionWith(Id);
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give the vectors to remove with -Key or -Id, or pipe records in."),
+                "KeyOrIdRequired", ErrorCategory.InvalidArgument, null));
         }
     }, Shard);
 
@@ -57,7 +65,11 @@ public sealed class RemoveVectorCommand : ShardCommandBase
     {
         if (_shard is not null && _ids.Count > 0 && ShouldProcess(_shard.Path, $"Remove {_ids.Count} vector(s)"))
         {
-            _shard.Remove(_ids);
+            var removed = _shard.Remove(_ids);
+            foreach (var missing in _ids.Except(removed))
+            {
+                WriteError(GetVectorCommand.NotFound(GetVectorCommand.FormatId(missing)));
+            }
         }
 
         _ids.Clear();

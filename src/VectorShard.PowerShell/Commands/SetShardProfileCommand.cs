@@ -33,7 +33,10 @@ public sealed class SetShardProfileCommand : ShardCommandBase
     {
         var shard = OpenShard(Shard);
         var profile = Profile ?? shard.Header.Profile;
-        var workload = Workload is { } kind ? new ShardWorkload(kind, WorkloadValue) : shard.Header.Workload;
+        // -WorkloadValue alone changes the number of the current workload.
+        var workload = Workload is not null || MyInvocation.BoundParameters.ContainsKey(nameof(WorkloadValue))
+            ? new ShardWorkload(Workload ?? shard.Header.Workload.Kind, WorkloadValue)
+            : shard.Header.Workload;
         if (ShouldProcess(shard.Path, $"Set profile {profile}, workload {workload}"))
         {
             var info = shard.SetTuning(profile, workload);
