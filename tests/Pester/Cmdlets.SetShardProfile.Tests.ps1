@@ -242,7 +242,7 @@ Describe 'Set-ShardProfile: persistence' {
         $shard = New-ShardWithVector
         Set-ShardProfile $shard -Profile Durable -Workload WriteHeavy -WorkloadValue 5000
 
-        $json = Invoke-ChildPwsh "Get-VectorShard -Path '$($shard.Path)' | ConvertTo-Json -Depth 4 -EnumsAsStrings"
+        $json = Invoke-ModuleInChildPwsh "Get-VectorShard -Path '$($shard.Path)' | ConvertTo-Json -Depth 4 -EnumsAsStrings"
         $child = $json | ConvertFrom-Json
 
         $child.Path | Should -Be $shard.Path

@@ -188,9 +188,8 @@ $report | ConvertTo-Json | Set-Content -Path $Results
 '@
         $runnerPath = Join-Path $root 'run-examples.ps1'
         Set-Content -Path $runnerPath -Value $runner
-        # A child PowerShell like this one: the dotnet tool runs as 'dotnet pwsh.dll', an installed pwsh as itself.
-        $process = [Environment]::ProcessPath
-        $pwsh = @(if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { $process, (Join-Path $PSHOME 'pwsh.dll') } else { $process })
+        . $PSScriptRoot/ChildPwsh.ps1
+        $pwsh = Get-PwshCommand
         $output = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $runnerPath $modulePath $root $results 2>&1
         $report = if (Test-Path $results) { Get-Content $results -Raw | ConvertFrom-Json -AsHashtable } else { @{} }
     }

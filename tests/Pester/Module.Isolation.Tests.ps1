@@ -2,30 +2,7 @@ BeforeAll {
     $script:ModulePath = $env:VECTORSHARD_MODULE ?? (Join-Path $PSScriptRoot '../../out/VectorShard')
     $script:ModulePath = (Resolve-Path $script:ModulePath).ProviderPath
 
-    # Runs a script in a fresh pwsh like this one (the dotnet tool runs as 'dotnet pwsh.dll'). $Variables
-    # become string variables in the child; the child reports with Write-Result (one JSON object).
-    function Invoke-ChildPwsh {
-        param([Parameter(Mandatory)] [string] $Script, [hashtable] $Variables = @{})
-        $lines = @(
-            '$ErrorActionPreference = ''Stop'''
-            '$PSStyle.OutputRendering = ''PlainText'''
-            'function Write-Result($Value) { ''RESULT:'' + ($Value | ConvertTo-Json -Compress -Depth 6) }'
-            foreach ($name in $Variables.Keys) { '${0} = ''{1}''' -f $name, ($Variables[$name] -replace "'", "''") }
-            $Script
-        )
-        $file = Join-Path $TestDrive ('child-{0}.ps1' -f [guid]::NewGuid().ToString('n'))
-        Set-Content -LiteralPath $file -Value $lines -Encoding utf8
-        $process = [Environment]::ProcessPath
-        $pwsh = if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { @($process, (Join-Path $PSHOME 'pwsh.dll')) } else { @($process) }
-        $output = @(& $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $file 2>&1 | ForEach-Object ToString)
-        $exitCode = $LASTEXITCODE
-        $json = $output | Where-Object { $_ -like 'RESULT:*' } | Select-Object -Last 1
-        [pscustomobject]@{
-            ExitCode = $exitCode
-            Output   = $output -join [Environment]::NewLine
-            Result   = if ($json) { $json.Substring(7) | ConvertFrom-Json } else { $null }
-        }
-    }
+    . $PSScriptRoot/ChildPwsh.ps1
 
     # Child-side helpers: uses VectorShard end to end (create, add with metadata, search, filtered search)
     # and the other module; both report what they saw.

@@ -164,25 +164,17 @@ function Get-ReferenceNeighbour {
         Select-Object -First $K
 }
 
-function Get-PwshCommand {
-    <# How to start a child PowerShell like this one: 'dotnet pwsh.dll' for the dotnet tool, else pwsh itself. #>
-    $process = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { , @($process, (Join-Path $PSHOME 'pwsh.dll')) }
-    else { , @($process) }
-}
+. $PSScriptRoot/ChildPwsh.ps1
 
-function Invoke-ChildPwsh {
+function Invoke-ModuleInChildPwsh {
     <#
-    Runs a script in a new pwsh process that has imported the module, and returns its standard output as
-    one string. Fails when the child exits with an error.
+    Runs a script in a new pwsh process that has imported the module, and returns its output as one
+    string. Fails when the child exits with an error.
     #>
     param([Parameter(Mandatory)] [string] $Script)
-    $pwsh = Get-PwshCommand
-    $full = "`$ErrorActionPreference = 'Stop'; Import-Module '$($script:VectorShardModulePath)'`n$Script"
-    $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes($full))
-    $output = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -EncodedCommand $encoded 2>&1
-    if ($LASTEXITCODE -ne 0) { throw "The child pwsh failed ($LASTEXITCODE): $($output -join "`n")" }
-    ($output | ForEach-Object { "$_" }) -join "`n"
+    $child = Invoke-ChildPwsh -Script "Import-Module '$($script:VectorShardModulePath)'`n$Script"
+    if ($child.ExitCode -ne 0) { throw "The child pwsh failed ($($child.ExitCode)): $($child.Output)" }
+    $child.Output
 }
 
 function Invoke-InRunspace {

@@ -7,25 +7,10 @@ namespace VectorShard.PowerShell.Commands;
 /// one transaction per shard at the end of the pipeline.
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "Vector", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-public sealed class RemoveVectorCommand : ShardCommandBase
+public sealed class RemoveVectorCommand : VectorSelectionCommandBase
 {
     private readonly HashSet<long> _ids = [];
     private Core.Shard? _shard;
-
-    /// <summary>The shard: a shard object or a path (bound from ShardPath when records are piped in).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("ShardPath")]
-    public ShardInfo Shard { get; set; } = null!;
-
-    /// <summary>The keys of the vectors to remove.</summary>
-    [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [AllowNull]
-    [AllowEmptyCollection]
-    public string[]? Key { get; set; }
-
-    /// <summary>The ids of the vectors to remove; when given, they are used instead of keys.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public long[]? Id { get; set; }
 
     /// <inheritdoc />
     protected override void ProcessRecord() => RunOrStop(() =>
@@ -38,17 +23,17 @@ public sealed class RemoveVectorCommand : ShardCommandBase
         }
 
         _shard = shard;
-        if (Id is { Length: > 0 })
+        if (HasIds)
         {
-            _ids.UnionWith(Id);
+            _ids.UnionWith(Id!);
         }
-        else if (Key is { Length: > 0 })
+        else if (HasKeys)
         {
-            var found = shard.GetByKeys(Key);
+            var found = shard.GetByKeys(Key!);
             _ids.UnionWith(found.Select(r => r.Id));
-            foreach (var missing in Key.Except(found.Select(r => r.Key!)))
+            foreach (var missing in Key!.Except(found.Select(r => r.Key!)))
             {
-                WriteError(GetVectorCommand.NotFound(missing));
+                WriteError(NotFound(missing));
             }
         }
         else
@@ -68,7 +53,7 @@ public sealed class RemoveVectorCommand : ShardCommandBase
             var removed = _shard.Remove(_ids);
             foreach (var missing in _ids.Except(removed))
             {
-                WriteError(GetVectorCommand.NotFound(GetVectorCommand.FormatId(missing)));
+                WriteError(NotFound(FormatId(missing)));
             }
         }
 
