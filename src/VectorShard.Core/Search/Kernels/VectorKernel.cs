@@ -1,0 +1,27 @@
+namespace VectorShard.Core.Search.Kernels;
+
+/// <summary>
+/// Distance arithmetic over blocks of rows stored contiguously (row i at rows[i*dimension..]), so that
+/// one virtual call covers many rows. One implementation per <see cref="SimdBackend"/>;
+/// <see cref="VectorKernels"/> picks the one for this CPU.
+/// </summary>
+public abstract class VectorKernel
+{
+    /// <summary>The instruction set this kernel uses.</summary>
+    public abstract SimdBackend Backend { get; }
+
+    /// <summary>results[i] = query · rows[i] for every row in <paramref name="rows"/>.</summary>
+    public abstract void DotRows(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dimension, Span<float> results);
+
+    /// <summary>results[i] = ‖query − rows[i]‖² for every row in <paramref name="rows"/>.</summary>
+    public abstract void SquaredDistanceRows(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dimension, Span<float> results);
+
+    /// <summary>
+    /// Many queries against many rows at once, reusing each row while it is in registers:
+    /// results[q * rowCount + i] = queries[q] · rows[i], with queries stored contiguously like rows.
+    /// </summary>
+    public abstract void DotRowsMany(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results);
+
+    /// <summary>The squared-distance counterpart of <see cref="DotRowsMany"/>.</summary>
+    public abstract void SquaredDistanceRowsMany(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results);
+}
