@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using VectorShard.Core.Search;
+using VectorShard.Core.Search.Kernels;
 using VectorShard.Core.Storage;
 
 namespace VectorShard.Core;
@@ -14,6 +15,9 @@ public sealed class Shard : IDisposable
     private readonly object _gate = new();
     private SqliteConnection _connection;
     private ShardHeader _header;
+
+    // Built on the first unfiltered search; kept in step with this shard's writes.
+    private VectorImage? _image;
 
     private Shard(string path, bool readOnly, SqliteConnection connection, ShardHeader header)
     {
@@ -136,7 +140,7 @@ public sealed class Shard : IDisposable
     /// <summary>A snapshot of the shard: settings, count, version, size and effective pragmas.</summary>
     public ShardInfo Describe() => Run(() => new ShardInfo(Path, _header.Dimension, _header.Metric, _header.Profile,
         _header.Workload, ShardSchema.CountVectors(_connection), ShardSchema.ReadVersion(_connection),
-        _header.FormatVersion, FileSize(Path), ShardPragmas.Read(_connection)));
+        _header.FormatVersion, FileSize(Path), ShardPragmas.Read(_connection), VectorKernels.Current.Backend));
 
     /// <summary>
     /// Stores a batch of vectors in one transaction. With <paramref name="replaceExisting"/>, a key that
@@ -144,7 +148,16 @@ public sealed class Shard : IDisposable
     /// without a key by its position, counted from <paramref name="firstPosition"/> (for streamed input).
     /// </summary>
     public IReadOnlyList<VectorRecord> Add(IReadOnlyList<VectorInput> batch, bool replaceExisting = false, long firstPosition = 0) =>
-        RunWrite(() => VectorWriter.Write(_connection, _header, Path, batch, replaceExisting, firstPosition));
+        RunWrite(() =>
+        {
+            var records = VectorWriter.Write(_connection, _header, Path, batch, replaceExisting, firstPosition);
+            foreach (var record in _image is null ? [] : records)
+            {
+                _image!.Upsert(record.Id, record.Vector, record.Norm);
+            }
+
+            return records;
+        });
 
     /// <summary>The stored vectors with these keys (missing keys are left out).</summary>
     public IReadOnlyList<VectorRecord> GetByKeys(IEnumerable<string> keys) => Run(() => VectorReader.ByKeys(_connection, Path, keys));
@@ -180,7 +193,16 @@ public sealed class Shard : IDisposable
     }
 
     /// <summary>Removes the vectors with these ids in one transaction; returns the ids that existed and were removed.</summary>
-    public IReadOnlyList<long> Remove(IReadOnlyCollection<long> ids) => RunWrite(() => VectorRemover.RemoveIds(_connection, ids));
+    public IReadOnlyList<long> Remove(IReadOnlyCollection<long> ids) => RunWrite(() =>
+    {
+        var removed = VectorRemover.RemoveIds(_connection, ids);
+        foreach (var id in _image is null ? [] : removed)
+        {
+            _image!.Remove(id);
+        }
+
+        return removed;
+    });
 
     /// <summary>
     /// Records a new profile and workload in the shard and applies them. A file shard is reopened, since
@@ -211,6 +233,8 @@ public sealed class Shard : IDisposable
             {
                 _connection.Dispose();
                 _connection = Connect(Path, readOnly: false, create: false);
+                // data_version is per connection: the image's baseline is gone, so rebuild on the next search.
+                _image = null;
                 ApplyPragmas(_connection, Path, _header, readOnly: false);
             }
 
@@ -220,22 +244,35 @@ public sealed class Shard : IDisposable
     }
 
     /// <summary>The k nearest stored vectors to <paramref name="query"/>, nearest first.</summary>
-    public IReadOnlyList<SearchResult> Search(float[] query, SearchOptions options, int queryIndex = 0)
+    public IReadOnlyList<SearchResult> Search(float[] query, SearchOptions options, int queryIndex = 0) =>
+        SearchMany([query], options, queryIndex)[0];
+
+    /// <summary>
+    /// The k nearest stored vectors to each query, nearest first. Without a metadata filter, the queries
+    /// share one pass over the shard's vectors, so a batch costs little more than one query.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<SearchResult>> SearchMany(IReadOnlyList<float[]> queries, SearchOptions options, int firstQueryIndex = 0)
     {
         if (options.K < 1)
         {
             throw ShardErrors.InvalidK(options.K);
         }
 
-        var queryNorm = VectorValidator.Validate(query, _header.Dimension, _header.Metric, $"query #{queryIndex + 1}");
+        var norms = queries.Select((query, i) => CheckQuery(query, firstQueryIndex + i)).ToArray();
         return Run(() =>
         {
-            var nearest = ExactScan.Run(_connection, _header.Metric, query, queryNorm, options.K, options.MaxDistance, options.Filter);
-            var found = VectorReader.ByIds(_connection, Path, nearest.Select(n => n.Id)).ToDictionary(r => r.Id);
-            return nearest.Select((n, i) => new SearchResult(queryIndex, i + 1, n.Id, found[n.Id].Key, n.Distance,
-                found[n.Id].Metadata, Path)).ToArray();
+            var nearest = options.Filter is null
+                ? ImageScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance, VectorKernels.Current)
+                : queries.Select((query, i) => ExactScan.Run(_connection, _header.Metric, query, norms[i], options.K, options.MaxDistance, options.Filter)).ToArray();
+            var labels = VectorReader.Labels(_connection, nearest.SelectMany(n => n).Select(n => n.Id));
+            return nearest.Select((found, q) => (IReadOnlyList<SearchResult>)found.Select((n, rank) => new SearchResult(
+                firstQueryIndex + q, rank + 1, n.Id, labels[n.Id].Key, n.Distance, labels[n.Id].Metadata, Path)).ToArray()).ToArray();
         });
     }
+
+    /// <summary>Checks a query like a stored vector (dimension, finite, not zero under cosine) and returns its norm.</summary>
+    public float CheckQuery(float[] query, int queryIndex) =>
+        VectorValidator.Validate(query, _header.Dimension, _header.Metric, $"query #{queryIndex + 1}");
 
     /// <summary>Closes the connection. An in-memory shard's data is gone.</summary>
     public void Dispose()
@@ -244,6 +281,17 @@ public sealed class Shard : IDisposable
         {
             _connection.Dispose();
         }
+    }
+
+    // The image, rebuilt when another connection (another process) has written since it was read.
+    private VectorImage CurrentImage()
+    {
+        if (_image is null || _image.DataVersion != _connection.ScalarInteger("PRAGMA data_version"))
+        {
+            _image = VectorImage.Load(_connection, _header.Dimension);
+        }
+
+        return _image;
     }
 
     private static SqliteConnection Connect(string path, bool readOnly, bool create)

@@ -127,4 +127,19 @@ public static class ShardErrors
     /// <summary>A metadata filter names an unusable field.</summary>
     public static VectorShardException InvalidFilter(string field, string why) =>
         Error("InvalidFilter", ShardErrorCategory.InvalidArgument, field, $"The filter on '{field}' is invalid: {why}.");
+
+    /// <summary>
+    /// A SIMD backend was requested (VECTORSHARD_SIMD or <see cref="Search.Kernels.VectorKernels.For"/>) that is
+    /// not a backend at all, or that this CPU lacks.
+    /// </summary>
+    public static VectorShardException UnsupportedSimdBackend(string requested, IEnumerable<SimdBackend> supported)
+    {
+        var here = string.Join(", ", supported);
+        var known = Enum.GetNames<SimdBackend>().Any(name => string.Equals(name, requested.Trim(), StringComparison.OrdinalIgnoreCase));
+        return Error("UnsupportedSimdBackend", ShardErrorCategory.InvalidArgument, requested, known
+            ? $"The SIMD backend '{requested}' is not supported on this CPU. Supported here: {here}. " +
+              $"Unset {Search.Kernels.VectorKernels.EnvironmentVariable} to use the best one."
+            : $"'{requested}' is not a SIMD backend. Use one of: {string.Join(", ", Enum.GetNames<SimdBackend>())} " +
+              $"(supported here: {here}), or unset {Search.Kernels.VectorKernels.EnvironmentVariable} to use the best one.");
+    }
 }

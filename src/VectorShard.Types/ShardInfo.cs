@@ -17,7 +17,7 @@ public sealed class ShardInfo
 
     /// <summary>Creates a full snapshot.</summary>
     public ShardInfo(string path, int dimension, DistanceMetric metric, ShardProfile profile, ShardWorkload workload,
-        long count, long version, int formatVersion, long sizeBytes, PragmaSettings pragmas)
+        long count, long version, int formatVersion, long sizeBytes, PragmaSettings pragmas, SimdBackend searchBackend)
     {
         Path = path;
         Dimension = dimension;
@@ -29,6 +29,7 @@ public sealed class ShardInfo
         FormatVersion = formatVersion;
         SizeBytes = sizeBytes;
         Pragmas = pragmas;
+        SearchBackend = searchBackend;
     }
 
     /// <summary>Full path of the shard file, or memory:name for an in-memory shard.</summary>
@@ -66,6 +67,9 @@ public sealed class ShardInfo
 
     /// <summary>The pragma values in effect, as read back from SQLite.</summary>
     public PragmaSettings? Pragmas { get; }
+
+    /// <summary>The SIMD instruction set the search kernels use in this process (VECTORSHARD_SIMD can force one).</summary>
+    public SimdBackend SearchBackend { get; }
 
     /// <inheritdoc />
     public override string ToString() => Path;

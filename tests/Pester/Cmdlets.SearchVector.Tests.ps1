@@ -199,6 +199,30 @@ Describe 'Search-Vector: queries from the pipeline' {
         }
     }
 
+    It 'answers piped queries in batches of -BatchSize <BatchSize> under <Metric>, like one query at a time' -ForEach @(
+        @{ BatchSize = 1; Metric = 'Cosine' }, @{ BatchSize = 2; Metric = 'L2' }, @{ BatchSize = 64; Metric = 'Dot' }
+    ) {
+        $many = @(1..11 | ForEach-Object { , (New-TestVector -Dimension $Dimension -Random (New-TestRandom $_)) })
+        $results = $many | Search-Vector $Shards[$Metric] -K 3 -BatchSize $BatchSize
+
+        $results.QueryIndex | Should -Be @(0..10 | ForEach-Object { $_, $_, $_ })
+        for ($q = 0; $q -lt 11; $q++) {
+            $alone = Search-Vector $Shards[$Metric] -Query $many[$q] -K 3
+            Assert-MatchesReference ($results | Where-Object QueryIndex -EQ $q) $alone
+            Assert-MatchesReference $alone (Get-ReferenceNeighbour -Rows $Rows -Query $many[$q] -Metric $Metric -K 3)
+        }
+    }
+
+    It 'keeps each query''s index when a bad query in the middle of a batch is left out' {
+        $good = New-TestVector -Dimension $Dimension -Random (New-TestRandom 7)
+        $mixed = @($good, @(1, 2), $good, $good)
+        $results = $mixed | Search-Vector $Shards.L2 -K 1 -BatchSize 3 -ErrorAction SilentlyContinue -ErrorVariable errors
+
+        $results.QueryIndex | Should -Be @(0, 2, 3)
+        Assert-ShardError $errors -ErrorId DimensionMismatch
+        ($results.Key | Select-Object -Unique) | Should -HaveCount 1
+    }
+
     It 'takes a record from Get-Vector as the query (its Vector property)' {
         $result = Get-Vector -Shard $Shards.Cosine -Key k42 | Search-Vector $Shards.Cosine -K 1
         $result.Key | Should -Be 'k42'

@@ -23,12 +23,14 @@ public static class ExactScan
         {
             Bind(db, statement, filter);
             var best = new TopK(k);
+            var limit = DistanceFunction.RankingLimit(metric, maxDistance);
             int rc;
             while ((rc = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
             {
                 var vector = VectorBlob.AsFloats(raw.sqlite3_column_blob(statement, 1));
-                var distance = DistanceFunction.Compute(metric, query, queryNorm, vector, (float)raw.sqlite3_column_double(statement, 2));
-                if (distance <= maxDistance && distance <= best.Bound)
+                var score = DistanceFunction.Score(metric, query, vector);
+                var distance = DistanceFunction.FromScore(metric, score, queryNorm, (float)raw.sqlite3_column_double(statement, 2));
+                if (distance <= limit && distance <= best.Bound)
                 {
                     best.Add(raw.sqlite3_column_int64(statement, 0), distance);
                 }
@@ -39,7 +41,7 @@ public static class ExactScan
                 Check(db, rc);
             }
 
-            return best.ToSortedArray();
+            return DistanceFunction.Finish(metric, best);
         }
     }
 

@@ -15,6 +15,27 @@ public static class VectorReader
     public static IReadOnlyList<VectorRecord> ByIds(SqliteConnection connection, string path, IEnumerable<long> ids) =>
         ByColumn(connection, path, "id", ids.Cast<object>());
 
+    /// <summary>The key and metadata of each of these ids (what search results show), without the vectors.</summary>
+    public static Dictionary<long, (string? Key, IReadOnlyDictionary<string, object?>? Metadata)> Labels(
+        SqliteConnection connection, IEnumerable<long> ids)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT key, metadata FROM vectors WHERE id = $id";
+        var parameter = command.Parameters.Add("$id", SqliteType.Integer);
+        var labels = new Dictionary<long, (string?, IReadOnlyDictionary<string, object?>?)>();
+        foreach (var id in ids.Distinct())
+        {
+            parameter.Value = id;
+            using var reader = command.ExecuteReader();
+            if (reader.Read())
+            {
+                labels[id] = (reader.IsDBNull(0) ? null : reader.GetString(0), MetadataJson.Parse(reader.IsDBNull(1) ? null : reader.GetString(1)));
+            }
+        }
+
+        return labels;
+    }
+
     /// <summary>Up to <paramref name="limit"/> records with ids above <paramref name="afterId"/>, by id.</summary>
     public static IReadOnlyList<VectorRecord> Page(SqliteConnection connection, string path, long afterId, int limit)
     {

@@ -4,11 +4,16 @@ using VectorShard.Core.Search;
 
 namespace VectorShard.PowerShell.Commands;
 
-/// <summary>Search-Vector: the exact k nearest neighbours of each query, best first.</summary>
+/// <summary>
+/// Search-Vector: the exact k nearest neighbours of each query, best first. Queries from the pipeline are
+/// searched in batches that share one pass over the shard.
+/// </summary>
 [Cmdlet(VerbsCommon.Search, "Vector")]
 [OutputType(typeof(SearchResult))]
 public sealed class SearchVectorCommand : ShardCommandBase
 {
+    private readonly List<float[]> _batch = [];
+    private readonly List<int> _batchIndexes = [];
     private Core.Shard? _shard;
     private SearchOptions? _options;
     private int _queryIndex;
@@ -35,6 +40,11 @@ public sealed class SearchVectorCommand : ShardCommandBase
     [Parameter]
     public Hashtable? Filter { get; set; }
 
+    /// <summary>How many piped queries share one pass over the shard; their results come out together.</summary>
+    [Parameter]
+    [ValidateRange(1, 4096)]
+    public int BatchSize { get; set; } = 64;
+
     /// <inheritdoc />
     protected override void BeginProcessing() => RunOrStop(() =>
     {
@@ -47,10 +57,40 @@ public sealed class SearchVectorCommand : ShardCommandBase
     protected override void ProcessRecord()
     {
         var index = _queryIndex++;
+        // A bad query is reported here and left out; the others are still searched.
         TryRun(() =>
         {
             var query = VectorArgument.ToFloats(Query, $"query #{index + 1}");
-            WriteObject(_shard!.Search(query, _options!, index), enumerateCollection: true);
+            _shard!.CheckQuery(query, index);
+            _batch.Add(query);
+            _batchIndexes.Add(index);
         }, Query);
+        if (_batch.Count >= BatchSize)
+        {
+            Flush();
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void EndProcessing() => Flush();
+
+    // Each result keeps its query's place in the input, counting queries left out for errors.
+    private void Flush()
+    {
+        if (_batch.Count == 0)
+        {
+            return;
+        }
+
+        RunOrStop(() =>
+        {
+            foreach (var result in _shard!.SearchMany(_batch, _options!).SelectMany(r => r))
+            {
+                WriteObject(new SearchResult(_batchIndexes[result.QueryIndex], result.Rank, result.Id, result.Key, result.Distance,
+                    result.Metadata, result.ShardPath));
+            }
+        }, _shard!.Path);
+        _batch.Clear();
+        _batchIndexes.Clear();
     }
 }

@@ -1,0 +1,364 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace VectorShard.Core.Search.Kernels;
+
+/// <summary>Which distance a kernel loop accumulates; a struct type argument, so the choice costs nothing at run time.</summary>
+internal interface IKernelStep
+{
+    /// <summary>True for ‖q − r‖², false for q · r.</summary>
+    static abstract bool Squared { get; }
+}
+
+/// <summary>q · r.</summary>
+internal readonly struct DotStep : IKernelStep
+{
+    public static bool Squared => false;
+}
+
+/// <summary>‖q − r‖².</summary>
+internal readonly struct SquaredStep : IKernelStep
+{
+    public static bool Squared => true;
+}
+
+/// <summary>
+/// The hand-written SIMD kernels, written once for any vector width (<typeparamref name="TOps"/> supplies
+/// the instructions). Layout of the work:
+/// <list type="bullet">
+/// <item>One query (the *Rows methods): four rows at a time share each loaded query vector
+/// (<see cref="Micro1x4{TStep}"/>, four independent accumulator chains hide the FMA latency); leftover rows use
+/// a single-row loop with four accumulators.</item>
+/// <item>Many queries: rows are cut into blocks of about <see cref="RowBlockBytes"/> (they stay in L2 while every
+/// query passes over them, so memory is read once per batch, not once per query); within a block, groups of
+/// four queries meet pairs of rows in <see cref="Micro4x2{TStep}"/>: eight accumulators, each loaded row vector
+/// feeds four FMAs and each query vector two. Leftover queries (queryCount mod 4) take the one-query path
+/// over the same block.</item>
+/// <item>Tails (dimension not a multiple of the width) reload the last full vector, overlapping the previous one,
+/// with the already-counted lanes masked to zero. Dimensions below one vector fall back to <see cref="ScalarKernel"/>.</item>
+/// </list>
+/// </summary>
+internal abstract class SimdKernel<TOps, TVec> : VectorKernel
+    where TOps : struct, ISimdOps<TVec>
+    where TVec : struct
+{
+    /// <summary>Bytes of rows per block in the many-query path (tuned by the kernel benchmark; L2 is 1 MB on the machine measured).</summary>
+    internal const int RowBlockBytes = 128 * 1024;
+
+    /// <inheritdoc/>
+    public sealed override void DotRows(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dimension, Span<float> results) =>
+        Rows<DotStep>(query, rows, dimension, results);
+
+    /// <inheritdoc/>
+    public sealed override void SquaredDistanceRows(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dimension, Span<float> results) =>
+        Rows<SquaredStep>(query, rows, dimension, results);
+
+    /// <inheritdoc/>
+    public sealed override void DotRowsMany(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results) =>
+        Many<DotStep>(queries, queryCount, rows, dimension, results);
+
+    /// <inheritdoc/>
+    public sealed override void SquaredDistanceRowsMany(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results) =>
+        Many<SquaredStep>(queries, queryCount, rows, dimension, results);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Rows<TStep>(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dimension, Span<float> results)
+        where TStep : struct, IKernelStep
+    {
+        if (dimension < TOps.Width)
+        {
+            if (TStep.Squared)
+            {
+                ScalarKernel.Instance.SquaredDistanceRows(query, rows, dimension, results);
+            }
+            else
+            {
+                ScalarKernel.Instance.DotRows(query, rows, dimension, results);
+            }
+
+            return;
+        }
+
+        var rowCount = KernelArguments.Rows(query, rows, dimension, results);
+        OneQuery<TStep>(ref MemoryMarshal.GetReference(query), ref MemoryMarshal.GetReference(rows), rowCount, dimension,
+            ref MemoryMarshal.GetReference(results));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Many<TStep>(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results)
+        where TStep : struct, IKernelStep
+    {
+        if (dimension < TOps.Width)
+        {
+            if (TStep.Squared)
+            {
+                ScalarKernel.Instance.SquaredDistanceRowsMany(queries, queryCount, rows, dimension, results);
+            }
+            else
+            {
+                ScalarKernel.Instance.DotRowsMany(queries, queryCount, rows, dimension, results);
+            }
+
+            return;
+        }
+
+        var rowCount = KernelArguments.Many(queries, queryCount, rows, dimension, results);
+        ref var query0 = ref MemoryMarshal.GetReference(queries);
+        ref var row0 = ref MemoryMarshal.GetReference(rows);
+        ref var result0 = ref MemoryMarshal.GetReference(results);
+        var n = (nuint)dimension;
+
+        // An even number of rows per block, at least two.
+        var block = Math.Max(2, RowBlockBytes / (dimension * sizeof(float))) & ~1;
+        for (var start = 0; start < rowCount; start += block)
+        {
+            var end = Math.Min(rowCount, start + block);
+
+            // While the groups of queries work on this block (from L2), prefetch the next one, a cache line per
+            // micro-kernel step, so that memory is read in the background instead of in a separate,
+            // memory-bound first pass. Without a next block the cursor stays on this block's first line.
+            var nextEnd = Math.Min(rowCount, end + block);
+            ref var next = ref Unsafe.Add(ref row0, (nint)(end < rowCount ? end : start) * dimension);
+            nuint cursor = 0;
+            var cursorEnd = (nuint)(nextEnd - end) * n;
+
+            var q = 0;
+            for (; q + 4 <= queryCount; q += 4)
+            {
+                ref var qa = ref Unsafe.Add(ref query0, (nint)q * dimension);
+                ref var qb = ref Unsafe.Add(ref qa, dimension);
+                ref var qc = ref Unsafe.Add(ref qb, dimension);
+                ref var qd = ref Unsafe.Add(ref qc, dimension);
+                ref var out0 = ref Unsafe.Add(ref result0, (nint)q * rowCount);
+                var i = start;
+                for (; i + 2 <= end; i += 2)
+                {
+                    ref var r = ref Unsafe.Add(ref row0, (nint)i * dimension);
+                    Micro4x2<TStep>(ref qa, ref qb, ref qc, ref qd, ref r, ref Unsafe.Add(ref r, dimension), n,
+                        ref Unsafe.Add(ref out0, i), rowCount, ref next, ref cursor, cursorEnd);
+                }
+
+                if (i < end)
+                {
+                    // Four queries against the last row: the one-row-many-operands kernel with the roles swapped.
+                    Micro1x4<TStep>(ref Unsafe.Add(ref row0, (nint)i * dimension), ref qa, ref qb, ref qc, ref qd, n,
+                        out var s0, out var s1, out var s2, out var s3);
+                    ref var o = ref Unsafe.Add(ref out0, i);
+                    o = s0;
+                    Unsafe.Add(ref o, rowCount) = s1;
+                    Unsafe.Add(ref o, 2 * (nint)rowCount) = s2;
+                    Unsafe.Add(ref o, 3 * (nint)rowCount) = s3;
+                }
+            }
+
+            for (; q < queryCount; q++)
+            {
+                OneQuery<TStep>(ref Unsafe.Add(ref query0, (nint)q * dimension), ref Unsafe.Add(ref row0, (nint)start * dimension),
+                    end - start, dimension, ref Unsafe.Add(ref result0, (nint)q * rowCount + start));
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OneQuery<TStep>(ref float query, ref float rows, int rowCount, int dimension, ref float results)
+        where TStep : struct, IKernelStep
+    {
+        var n = (nuint)dimension;
+        var i = 0;
+        for (; i + 4 <= rowCount; i += 4)
+        {
+            ref var r = ref Unsafe.Add(ref rows, (nint)i * dimension);
+            ref var r1 = ref Unsafe.Add(ref r, dimension);
+            ref var r2 = ref Unsafe.Add(ref r1, dimension);
+            Micro1x4<TStep>(ref query, ref r, ref r1, ref r2, ref Unsafe.Add(ref r2, dimension), n,
+                out var s0, out var s1, out var s2, out var s3);
+            ref var o = ref Unsafe.Add(ref results, i);
+            o = s0;
+            Unsafe.Add(ref o, 1) = s1;
+            Unsafe.Add(ref o, 2) = s2;
+            Unsafe.Add(ref o, 3) = s3;
+        }
+
+        for (; i < rowCount; i++)
+        {
+            Unsafe.Add(ref results, i) = Single<TStep>(ref query, ref Unsafe.Add(ref rows, (nint)i * dimension), n);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec Step<TStep>(TVec q, TVec r, TVec accumulator)
+        where TStep : struct, IKernelStep
+    {
+        if (TStep.Squared)
+        {
+            var d = TOps.Subtract(q, r);
+            return TOps.MultiplyAdd(d, d, accumulator);
+        }
+
+        return TOps.MultiplyAdd(q, r, accumulator);
+    }
+
+    /// <summary>One step on the lanes the mask keeps (the others contribute exactly zero).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec MaskedStep<TStep>(TVec q, TVec r, TVec mask, TVec accumulator)
+        where TStep : struct, IKernelStep
+    {
+        if (TStep.Squared)
+        {
+            var d = TOps.And(TOps.Subtract(q, r), mask);
+            return TOps.MultiplyAdd(d, d, accumulator);
+        }
+
+        return TOps.MultiplyAdd(TOps.And(q, mask), r, accumulator);
+    }
+
+    /// <summary>One pair, four accumulators (n ≥ Width).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Single<TStep>(ref float q, ref float r, nuint n)
+        where TStep : struct, IKernelStep
+    {
+        var w = (nuint)TOps.Width;
+        var a0 = TOps.Zero;
+        var a1 = TOps.Zero;
+        var a2 = TOps.Zero;
+        var a3 = TOps.Zero;
+        nuint k = 0;
+        for (; k + 4 * w <= n; k += 4 * w)
+        {
+            a0 = Step<TStep>(TOps.Load(ref q, k), TOps.Load(ref r, k), a0);
+            a1 = Step<TStep>(TOps.Load(ref q, k + w), TOps.Load(ref r, k + w), a1);
+            a2 = Step<TStep>(TOps.Load(ref q, k + 2 * w), TOps.Load(ref r, k + 2 * w), a2);
+            a3 = Step<TStep>(TOps.Load(ref q, k + 3 * w), TOps.Load(ref r, k + 3 * w), a3);
+        }
+
+        for (; k + w <= n; k += w)
+        {
+            a0 = Step<TStep>(TOps.Load(ref q, k), TOps.Load(ref r, k), a0);
+        }
+
+        if (k < n)
+        {
+            var t = n - w;
+            a1 = MaskedStep<TStep>(TOps.Load(ref q, t), TOps.Load(ref r, t), TOps.TailMask(n - k), a1);
+        }
+
+        return TOps.Sum(TOps.Add(TOps.Add(a0, a1), TOps.Add(a2, a3)));
+    }
+
+    /// <summary>
+    /// One vector <paramref name="x"/> against four others (n ≥ Width): each loaded x vector feeds four
+    /// independent accumulator chains.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Micro1x4<TStep>(ref float x, ref float y0, ref float y1, ref float y2, ref float y3, nuint n,
+        out float s0, out float s1, out float s2, out float s3)
+        where TStep : struct, IKernelStep
+    {
+        var w = (nuint)TOps.Width;
+        var a0 = TOps.Zero;
+        var a1 = TOps.Zero;
+        var a2 = TOps.Zero;
+        var a3 = TOps.Zero;
+        nuint k = 0;
+        for (; k + w <= n; k += w)
+        {
+            var xv = TOps.Load(ref x, k);
+            a0 = Step<TStep>(xv, TOps.Load(ref y0, k), a0);
+            a1 = Step<TStep>(xv, TOps.Load(ref y1, k), a1);
+            a2 = Step<TStep>(xv, TOps.Load(ref y2, k), a2);
+            a3 = Step<TStep>(xv, TOps.Load(ref y3, k), a3);
+        }
+
+        if (k < n)
+        {
+            var t = n - w;
+            var mask = TOps.TailMask(n - k);
+            var xv = TOps.Load(ref x, t);
+            a0 = MaskedStep<TStep>(xv, TOps.Load(ref y0, t), mask, a0);
+            a1 = MaskedStep<TStep>(xv, TOps.Load(ref y1, t), mask, a1);
+            a2 = MaskedStep<TStep>(xv, TOps.Load(ref y2, t), mask, a2);
+            a3 = MaskedStep<TStep>(xv, TOps.Load(ref y3, t), mask, a3);
+        }
+
+        s0 = TOps.Sum(a0);
+        s1 = TOps.Sum(a1);
+        s2 = TOps.Sum(a2);
+        s3 = TOps.Sum(a3);
+    }
+
+    /// <summary>
+    /// Four queries against two rows (n ≥ Width): eight accumulators; each row vector is loaded once for four
+    /// FMAs, each query vector once for two. Writes out[qi * stride + ri]. Each step also prefetches the line
+    /// at prefetch[cursor] and advances the cursor by a line, up to (not past) cursorEnd.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Micro4x2<TStep>(ref float q0, ref float q1, ref float q2, ref float q3, ref float r0, ref float r1, nuint n,
+        ref float output, int stride, ref float prefetch, ref nuint cursor, nuint cursorEnd)
+        where TStep : struct, IKernelStep
+    {
+        var w = (nuint)TOps.Width;
+        var a00 = TOps.Zero;
+        var a01 = TOps.Zero;
+        var a10 = TOps.Zero;
+        var a11 = TOps.Zero;
+        var a20 = TOps.Zero;
+        var a21 = TOps.Zero;
+        var a30 = TOps.Zero;
+        var a31 = TOps.Zero;
+        var c = cursor;
+        nuint k = 0;
+        for (; k + w <= n; k += w)
+        {
+            TOps.Prefetch(ref Unsafe.Add(ref prefetch, c));
+            c = c + 16 < cursorEnd ? c + 16 : c;
+            var rv0 = TOps.Load(ref r0, k);
+            var rv1 = TOps.Load(ref r1, k);
+            var qv = TOps.Load(ref q0, k);
+            a00 = Step<TStep>(qv, rv0, a00);
+            a01 = Step<TStep>(qv, rv1, a01);
+            qv = TOps.Load(ref q1, k);
+            a10 = Step<TStep>(qv, rv0, a10);
+            a11 = Step<TStep>(qv, rv1, a11);
+            qv = TOps.Load(ref q2, k);
+            a20 = Step<TStep>(qv, rv0, a20);
+            a21 = Step<TStep>(qv, rv1, a21);
+            qv = TOps.Load(ref q3, k);
+            a30 = Step<TStep>(qv, rv0, a30);
+            a31 = Step<TStep>(qv, rv1, a31);
+        }
+
+        if (k < n)
+        {
+            var t = n - w;
+            var mask = TOps.TailMask(n - k);
+            var rv0 = TOps.Load(ref r0, t);
+            var rv1 = TOps.Load(ref r1, t);
+            var qv = TOps.Load(ref q0, t);
+            a00 = MaskedStep<TStep>(qv, rv0, mask, a00);
+            a01 = MaskedStep<TStep>(qv, rv1, mask, a01);
+            qv = TOps.Load(ref q1, t);
+            a10 = MaskedStep<TStep>(qv, rv0, mask, a10);
+            a11 = MaskedStep<TStep>(qv, rv1, mask, a11);
+            qv = TOps.Load(ref q2, t);
+            a20 = MaskedStep<TStep>(qv, rv0, mask, a20);
+            a21 = MaskedStep<TStep>(qv, rv1, mask, a21);
+            qv = TOps.Load(ref q3, t);
+            a30 = MaskedStep<TStep>(qv, rv0, mask, a30);
+            a31 = MaskedStep<TStep>(qv, rv1, mask, a31);
+        }
+
+        cursor = c;
+
+        output = TOps.Sum(a00);
+        Unsafe.Add(ref output, 1) = TOps.Sum(a01);
+        ref var o1 = ref Unsafe.Add(ref output, stride);
+        o1 = TOps.Sum(a10);
+        Unsafe.Add(ref o1, 1) = TOps.Sum(a11);
+        ref var o2 = ref Unsafe.Add(ref o1, stride);
+        o2 = TOps.Sum(a20);
+        Unsafe.Add(ref o2, 1) = TOps.Sum(a21);
+        ref var o3 = ref Unsafe.Add(ref o2, stride);
+        o3 = TOps.Sum(a30);
+        Unsafe.Add(ref o3, 1) = TOps.Sum(a31);
+    }
+}

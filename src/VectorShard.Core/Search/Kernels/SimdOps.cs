@@ -1,0 +1,197 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace VectorShard.Core.Search.Kernels;
+
+/// <summary>
+/// The handful of vector operations the kernels need, for one register width and instruction set. The kernel
+/// code in <see cref="SimdKernel{TOps, TVec}"/> is written once against this; the JIT compiles a separate copy
+/// per (struct) implementation and inlines every call, so there is no abstraction cost.
+/// </summary>
+internal interface ISimdOps<TVec>
+    where TVec : struct
+{
+    /// <summary>Floats per vector.</summary>
+    static abstract int Width { get; }
+
+    static abstract TVec Zero { get; }
+
+    static abstract TVec Load(ref float source, nuint index);
+
+    /// <summary>left × right + addend (fused where the backend has FMA).</summary>
+    static abstract TVec MultiplyAdd(TVec left, TVec right, TVec addend);
+
+    static abstract TVec Subtract(TVec left, TVec right);
+
+    static abstract TVec Add(TVec left, TVec right);
+
+    static abstract TVec And(TVec value, TVec mask);
+
+    /// <summary>A mask whose last <paramref name="remainder"/> lanes are all ones and the others zero (0 &lt; remainder &lt; Width).</summary>
+    static abstract TVec TailMask(nuint remainder);
+
+    static abstract float Sum(TVec value);
+
+    /// <summary>A hint to bring the cache line at <paramref name="address"/> into L2 (never faults; a no-op where unavailable).</summary>
+    static abstract void Prefetch(ref float address);
+}
+
+/// <summary>The bits the tail masks are loaded from.</summary>
+internal static class TailMasks
+{
+    /// <summary>
+    /// 16 zero lanes, then 16 all-ones lanes. A ReadOnlySpan over constant data (not a static array): the JIT
+    /// turns it into a constant address, whereas a static field read needs a class-initialization helper call,
+    /// and any call in the tail block made the register allocator spill the accumulators inside the hot loop.
+    /// </summary>
+    private static ReadOnlySpan<uint> Table => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u];
+
+    /// <summary>
+    /// Where a <paramref name="width"/>-lane mask with its last <paramref name="remainder"/> lanes set starts:
+    /// lane j reads Table[16 − width + remainder + j], which is set exactly when j ≥ width − remainder.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ref float Start(int width, nuint remainder) =>
+        ref Unsafe.Add(ref Unsafe.As<uint, float>(ref MemoryMarshal.GetReference(Table)), (nint)(16 - width) + (nint)remainder);
+}
+
+/// <summary>Vector128 with separate multiply and add (SSE has no FMA; SSE-only CPUs are the target).</summary>
+internal readonly struct Sse128Ops : ISimdOps<Vector128<float>>
+{
+    public static int Width => Vector128<float>.Count;
+
+    public static Vector128<float> Zero => Vector128<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Load(ref float source, nuint index) => Vector128.LoadUnsafe(ref source, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(Vector128<float> left, Vector128<float> right, Vector128<float> addend) => left * right + addend;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Subtract(Vector128<float> left, Vector128<float> right) => left - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Add(Vector128<float> left, Vector128<float> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> And(Vector128<float> value, Vector128<float> mask) => value & mask;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> TailMask(nuint remainder) => Vector128.LoadUnsafe(ref TailMasks.Start(4, remainder));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector128<float> value) => Vector128.Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Prefetch(ref float address) => Sse.Prefetch1(Unsafe.AsPointer(ref address));
+}
+
+/// <summary>Vector128 with the ARM64 fused multiply-add (FMLA).</summary>
+internal readonly struct Neon128Ops : ISimdOps<Vector128<float>>
+{
+    public static int Width => Vector128<float>.Count;
+
+    public static Vector128<float> Zero => Vector128<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Load(ref float source, nuint index) => Vector128.LoadUnsafe(ref source, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(Vector128<float> left, Vector128<float> right, Vector128<float> addend) =>
+        AdvSimd.FusedMultiplyAdd(addend, left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Subtract(Vector128<float> left, Vector128<float> right) => left - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Add(Vector128<float> left, Vector128<float> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> And(Vector128<float> value, Vector128<float> mask) => value & mask;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> TailMask(nuint remainder) => Vector128.LoadUnsafe(ref TailMasks.Start(4, remainder));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector128<float> value) => Vector128.Sum(value);
+
+    /// <summary>net8.0 has no ARM prefetch intrinsic; the hardware prefetcher has to do.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Prefetch(ref float address)
+    {
+    }
+}
+
+/// <summary>
+/// Vector256 with FMA3. net8.0 has no Vector256.FusedMultiplyAdd (that arrived in .NET 9), so this uses
+/// Fma.MultiplyAdd directly.
+/// </summary>
+internal readonly struct Avx2Ops : ISimdOps<Vector256<float>>
+{
+    public static int Width => Vector256<float>.Count;
+
+    public static Vector256<float> Zero => Vector256<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Load(ref float source, nuint index) => Vector256.LoadUnsafe(ref source, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAdd(Vector256<float> left, Vector256<float> right, Vector256<float> addend) =>
+        Fma.MultiplyAdd(left, right, addend);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Subtract(Vector256<float> left, Vector256<float> right) => left - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Add(Vector256<float> left, Vector256<float> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> And(Vector256<float> value, Vector256<float> mask) => value & mask;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> TailMask(nuint remainder) => Vector256.LoadUnsafe(ref TailMasks.Start(8, remainder));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector256<float> value) => Vector256.Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Prefetch(ref float address) => Sse.Prefetch1(Unsafe.AsPointer(ref address));
+}
+
+/// <summary>Vector512 with the AVX-512F fused multiply-add.</summary>
+internal readonly struct Avx512Ops : ISimdOps<Vector512<float>>
+{
+    public static int Width => Vector512<float>.Count;
+
+    public static Vector512<float> Zero => Vector512<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Load(ref float source, nuint index) => Vector512.LoadUnsafe(ref source, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAdd(Vector512<float> left, Vector512<float> right, Vector512<float> addend) =>
+        Avx512F.FusedMultiplyAdd(left, right, addend);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Subtract(Vector512<float> left, Vector512<float> right) => left - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Add(Vector512<float> left, Vector512<float> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> And(Vector512<float> value, Vector512<float> mask) => value & mask;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> TailMask(nuint remainder) => Vector512.LoadUnsafe(ref TailMasks.Start(16, remainder));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector512<float> value) => Vector512.Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Prefetch(ref float address) => Sse.Prefetch1(Unsafe.AsPointer(ref address));
+}

@@ -1,0 +1,114 @@
+using VectorShard.Core.Search;
+using VectorShard.Core.Storage;
+using Xunit;
+
+namespace VectorShard.Core.Tests;
+
+/// <summary>
+/// Batched search (SearchMany) against one-by-one search and the naive reference, and the in-memory image
+/// the scan reads kept in step with writes: this shard's own, and another connection's.
+/// </summary>
+public sealed class BatchSearchTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    public static TheoryData<DistanceMetric, int, int> Batches()
+    {
+        var data = new TheoryData<DistanceMetric, int, int>();
+        foreach (var metric in Enum.GetValues<DistanceMetric>())
+        {
+            foreach (var queries in new[] { 1, 3, 8, 9, 20 })
+            {
+                data.Add(metric, queries, metric == DistanceMetric.Dot ? 33 : 100);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Batches))]
+    public void SearchMany_MatchesTheReference_ForEveryQueryOfTheBatch(DistanceMetric metric, int queryCount, int dimension)
+    {
+        var random = new Random(queryCount * 31 + dimension);
+        using var shard = Shard.Create(MemoryShard.NewPath(), new ShardOptions(dimension, metric));
+        // More rows than one image chunk holds, so the scan crosses chunk borders.
+        var rows = Enumerable.Range(0, 3000).Select(i => new VectorInput($"r{i}", RandomData.Vector(random, dimension))).ToArray();
+        var stored = shard.Add(rows);
+        var queries = Enumerable.Range(0, queryCount).Select(_ => RandomData.Vector(random, dimension)).ToArray();
+
+        var batch = shard.SearchMany(queries, new SearchOptions(7), firstQueryIndex: 5);
+
+        Assert.Equal(queryCount, batch.Count);
+        for (var q = 0; q < queryCount; q++)
+        {
+            var expected = Reference.Rank(metric, queries[q], stored.Select(r => (r.Id, r.Vector))).Take(7).ToList();
+            Assert.All(batch[q], r => Assert.Equal(5 + q, r.QueryIndex));
+            Assert.Equal(Enumerable.Range(1, 7), batch[q].Select(r => r.Rank));
+            Assert.Equal(expected.Select(e => e.Id), batch[q].Select(r => r.Id));
+            Assert.All(batch[q].Zip(expected), pair => Assert.Equal(pair.Second.Distance, pair.First.Distance, Math.Max(1e-4, Math.Abs(pair.Second.Distance) * 1e-4)));
+            Assert.Equal(shard.Search(queries[q], new SearchOptions(7)).Select(r => r.Id), batch[q].Select(r => r.Id));
+        }
+    }
+
+    [Fact]
+    public void SearchMany_WithABadQuery_FailsNamingIt_AndSearchesNothing()
+    {
+        using var shard = Shard.Create(MemoryShard.NewPath(), new ShardOptions(2, DistanceMetric.L2));
+        shard.Add([new VectorInput("a", [0, 0])]);
+        var error = ShardAssert.Throws("DimensionMismatch", ShardErrorCategory.InvalidArgument,
+            () => shard.SearchMany([[0, 0], [1, 2, 3]], new SearchOptions(1), firstQueryIndex: 10));
+        Assert.Contains("query #12", error.Message);
+    }
+
+    [Fact]
+    public void Image_FollowsAddsUpsertsAndRemovalsAfterTheFirstSearch()
+    {
+        using var shard = Shard.Create(MemoryShard.NewPath(), new ShardOptions(2, DistanceMetric.L2));
+        var first = shard.Add([new VectorInput("a", [0, 0]), new VectorInput("b", [10, 0]), new VectorInput("c", [20, 0])]);
+        Assert.Equal("a", shard.Search([1, 0], new SearchOptions(1)).Single().Key); // builds the image
+
+        shard.Add([new VectorInput("d", [1, 0])]);
+        Assert.Equal("d", shard.Search([1, 0], new SearchOptions(1)).Single().Key);
+
+        shard.Add([new VectorInput("b", [1.5f, 0])], replaceExisting: true);
+        Assert.Equal(["b", "d", "a"], shard.Search([1.4f, 0], new SearchOptions(3)).Select(r => r.Key));
+
+        // Removing the first row moves the last one into its place.
+        shard.Remove([first[0].Id]);
+        Assert.Equal(["d", "b", "c"], shard.Search([0, 0], new SearchOptions(10)).Select(r => r.Key));
+        Assert.Equal(3, shard.Describe().Count);
+    }
+
+    [Fact]
+    public void Image_IsReadAgain_WhenAnotherConnectionWrites()
+    {
+        var path = _temp.File("shared.vshard");
+        using var mine = Shard.Create(path, new ShardOptions(2, DistanceMetric.L2));
+        mine.Add([new VectorInput("a", [5, 0])]);
+        Assert.Equal("a", mine.Search([0, 0], new SearchOptions(1)).Single().Key);
+
+        using (var other = Shard.Open(path))
+        {
+            other.Add([new VectorInput("b", [1, 0])]);
+        }
+
+        Assert.Equal(["b", "a"], mine.Search([0, 0], new SearchOptions(2)).Select(r => r.Key));
+    }
+
+    [Fact]
+    public void Image_SurvivesAProfileChange()
+    {
+        var path = _temp.File("profile.vshard");
+        using var shard = Shard.Create(path, new ShardOptions(2, DistanceMetric.L2));
+        shard.Add([new VectorInput("a", [3, 0])]);
+        Assert.Single(shard.Search([0, 0], new SearchOptions(5)));
+
+        shard.SetTuning(ShardProfile.Durable, ShardWorkload.None);
+        shard.Add([new VectorInput("b", [1, 0])]);
+
+        Assert.Equal(["b", "a"], shard.Search([0, 0], new SearchOptions(5)).Select(r => r.Key));
+    }
+}
