@@ -1,0 +1,332 @@
+using VectorShard.Core.Search.Kernels;
+
+namespace VectorShard.Core.Tests;
+
+/// <summary>
+/// Every distance kernel this CPU can run (and the TensorPrimitives baseline) against a double-precision
+/// reference, and the choice of kernel from VECTORSHARD_SIMD.
+/// </summary>
+public sealed class KernelTests
+{
+    private const string TensorPrimitivesName = "TensorPrimitives";
+
+    private static readonly int[] Dimensions = [1, 3, 7, 8, 15, 16, 17, 31, 64, 100, 384, 1536];
+
+    private const int MaxRows = 50;
+
+    private const int MaxQueries = 9;
+
+    /// <summary>Names of the kernels under test: every supported backend, plus TensorPrimitives.</summary>
+    private static string[] Names() =>
+        [.. VectorKernels.Supported.Select(backend => backend.ToString()), TensorPrimitivesName];
+
+    public static TheoryData<string> KernelNames() => new(Names());
+
+    public static TheoryData<string, int> KernelsAndDimensions()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (var name in Names())
+        {
+            foreach (var dimension in Dimensions)
+            {
+                data.Add(name, dimension);
+            }
+        }
+
+        return data;
+    }
+
+    private static VectorKernel Kernel(string name) =>
+        name == TensorPrimitivesName ? TensorPrimitivesKernel.Instance : VectorKernels.For(Enum.Parse<SimdBackend>(name));
+
+    /// <summary>
+    /// Random data for one dimension: 9 queries and 50 rows, every third row a near copy of a query (so squared
+    /// distances also cover cancellation), all stored at an odd offset in their arrays so that no load is aligned.
+    /// The reference values and the sums of |terms| (the scale of the rounding error) are in double.
+    /// </summary>
+    private sealed class Case
+    {
+        public const int Offset = 3;
+
+        public Case(int dimension)
+        {
+            Dimension = dimension;
+            var random = new Random(1000 + dimension);
+            Queries = Fill(random, MaxQueries * dimension);
+            Rows = Fill(random, MaxRows * dimension);
+            for (var i = 0; i < MaxRows; i += 3)
+            {
+                var q = i % MaxQueries;
+                for (var k = 0; k < dimension; k++)
+                {
+                    Rows[Offset + i * dimension + k] = Queries[Offset + q * dimension + k] * (1f + (float)(random.NextDouble() - 0.5) * 1e-3f);
+                }
+            }
+
+            Dot = new double[MaxQueries, MaxRows];
+            DotScale = new double[MaxQueries, MaxRows];
+            Squared = new double[MaxQueries, MaxRows];
+            for (var q = 0; q < MaxQueries; q++)
+            {
+                for (var i = 0; i < MaxRows; i++)
+                {
+                    double dot = 0, scale = 0, squared = 0;
+                    for (var k = 0; k < dimension; k++)
+                    {
+                        double x = Queries[Offset + q * dimension + k], y = Rows[Offset + i * dimension + k];
+                        dot += x * y;
+                        scale += Math.Abs(x * y);
+                        squared += (x - y) * (x - y);
+                    }
+
+                    Dot[q, i] = dot;
+                    DotScale[q, i] = scale;
+                    Squared[q, i] = squared;
+                }
+            }
+        }
+
+        public int Dimension { get; }
+
+        public float[] Queries { get; }
+
+        public float[] Rows { get; }
+
+        public double[,] Dot { get; }
+
+        public double[,] DotScale { get; }
+
+        public double[,] Squared { get; }
+
+        public ReadOnlySpan<float> QuerySpan(int first, int count) => Queries.AsSpan(Offset + first * Dimension, count * Dimension);
+
+        public ReadOnlySpan<float> RowSpan(int count) => Rows.AsSpan(Offset, count * Dimension);
+
+        private static float[] Fill(Random random, int length)
+        {
+            var values = new float[length + Offset + 5];
+            var scale = 0.25 + 4 * random.NextDouble();
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = (float)((random.NextDouble() * 2 - 1) * scale);
+            }
+
+            return values;
+        }
+    }
+
+    private static void AssertClose(double expected, double scale, float actual, string what)
+    {
+        // Float summation in any order is off by at most a few ulps of the sum of |terms| for these sizes.
+        var tolerance = 1e-5 * scale + 1e-30;
+        Assert.True(Math.Abs(actual - expected) <= tolerance,
+            $"{what}: expected {expected:R}, got {actual:R} (difference {Math.Abs(actual - expected):G3}, tolerance {tolerance:G3}).");
+    }
+
+    /// <summary>Results beyond what a call should write start as NaN and must stay NaN.</summary>
+    private static float[] Results(int count) => Enumerable.Repeat(float.NaN, count + 4).ToArray();
+
+    private static void AssertUntouchedAfter(float[] results, int count, string what)
+    {
+        for (var i = count; i < results.Length; i++)
+        {
+            Assert.True(float.IsNaN(results[i]), $"{what}: wrote past the results at {i}.");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelsAndDimensions))]
+    public void Rows_MatchTheDoubleReference(string name, int dimension)
+    {
+        var kernel = Kernel(name);
+        var data = new Case(dimension);
+        for (var rowCount = 0; rowCount <= MaxRows; rowCount++)
+        {
+            for (var q = 0; q < MaxQueries; q++)
+            {
+                var dot = Results(rowCount);
+                kernel.DotRows(data.QuerySpan(q, 1), data.RowSpan(rowCount), dimension, dot);
+                var squared = Results(rowCount);
+                kernel.SquaredDistanceRows(data.QuerySpan(q, 1), data.RowSpan(rowCount), dimension, squared);
+                for (var i = 0; i < rowCount; i++)
+                {
+                    AssertClose(data.Dot[q, i], data.DotScale[q, i], dot[i], $"{name} DotRows d={dimension} rows={rowCount} q={q} i={i}");
+                    AssertClose(data.Squared[q, i], data.Squared[q, i], squared[i], $"{name} SquaredDistanceRows d={dimension} rows={rowCount} q={q} i={i}");
+                }
+
+                AssertUntouchedAfter(dot, rowCount, $"{name} DotRows d={dimension} rows={rowCount}");
+                AssertUntouchedAfter(squared, rowCount, $"{name} SquaredDistanceRows d={dimension} rows={rowCount}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelsAndDimensions))]
+    public void Many_MatchTheDoubleReference(string name, int dimension)
+    {
+        var kernel = Kernel(name);
+        var data = new Case(dimension);
+        for (var rowCount = 1; rowCount <= MaxRows; rowCount++)
+        {
+            for (var queryCount = 0; queryCount <= MaxQueries; queryCount++)
+            {
+                var dot = Results(queryCount * rowCount);
+                kernel.DotRowsMany(data.QuerySpan(0, queryCount), queryCount, data.RowSpan(rowCount), dimension, dot);
+                var squared = Results(queryCount * rowCount);
+                kernel.SquaredDistanceRowsMany(data.QuerySpan(0, queryCount), queryCount, data.RowSpan(rowCount), dimension, squared);
+                for (var q = 0; q < queryCount; q++)
+                {
+                    for (var i = 0; i < rowCount; i++)
+                    {
+                        var what = $"d={dimension} rows={rowCount} queries={queryCount} q={q} i={i}";
+                        AssertClose(data.Dot[q, i], data.DotScale[q, i], dot[q * rowCount + i], $"{name} DotRowsMany {what}");
+                        AssertClose(data.Squared[q, i], data.Squared[q, i], squared[q * rowCount + i], $"{name} SquaredDistanceRowsMany {what}");
+                    }
+                }
+
+                AssertUntouchedAfter(dot, queryCount * rowCount, $"{name} DotRowsMany d={dimension} rows={rowCount} queries={queryCount}");
+                AssertUntouchedAfter(squared, queryCount * rowCount, $"{name} SquaredDistanceRowsMany d={dimension} rows={rowCount} queries={queryCount}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelNames))]
+    public void Many_AcrossRowBlocks_MatchesOneQueryAtATime(string name)
+    {
+        // Enough rows for several cache blocks in the many-query path, with a ragged last block.
+        var kernel = Kernel(name);
+        const int dimension = 100, rowCount = 1001, queryCount = 7;
+        var random = new Random(7);
+        var rows = Enumerable.Range(0, rowCount * dimension).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var queries = Enumerable.Range(0, queryCount * dimension).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var many = new float[queryCount * rowCount];
+        kernel.DotRowsMany(queries, queryCount, rows, dimension, many);
+        var manySquared = new float[queryCount * rowCount];
+        kernel.SquaredDistanceRowsMany(queries, queryCount, rows, dimension, manySquared);
+        var one = new float[rowCount];
+        for (var q = 0; q < queryCount; q++)
+        {
+            var query = queries.AsSpan(q * dimension, dimension);
+            kernel.DotRows(query, rows, dimension, one);
+            for (var i = 0; i < rowCount; i++)
+            {
+                Assert.Equal(one[i], many[q * rowCount + i], 1e-4f);
+            }
+
+            kernel.SquaredDistanceRows(query, rows, dimension, one);
+            for (var i = 0; i < rowCount; i++)
+            {
+                Assert.Equal(one[i], manySquared[q * rowCount + i], 1e-4f);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelNames))]
+    public void BadArguments_Throw(string name)
+    {
+        var kernel = Kernel(name);
+        var rows = new float[32];
+        var query = new float[16];
+        var results = new float[64];
+        Assert.ThrowsAny<ArgumentException>(() => kernel.DotRows(query, rows, 0, results));
+        Assert.ThrowsAny<ArgumentException>(() => kernel.DotRows(query, rows, 6, results)); // 32 is not a multiple of 6
+        Assert.ThrowsAny<ArgumentException>(() => kernel.DotRows(query.AsSpan(0, 15), rows, 16, results));
+        Assert.ThrowsAny<ArgumentException>(() => kernel.SquaredDistanceRows(query, rows, 16, results.AsSpan(0, 1)));
+        Assert.ThrowsAny<ArgumentException>(() => kernel.DotRowsMany(query, 2, rows, 16, results)); // queries too short
+        Assert.ThrowsAny<ArgumentException>(() => kernel.DotRowsMany(query, -1, rows, 16, results));
+        Assert.ThrowsAny<ArgumentException>(() => kernel.SquaredDistanceRowsMany(rows, 2, rows, 16, results.AsSpan(0, 3)));
+    }
+
+    [Fact]
+    public void Backends_AreWhatTheyClaim()
+    {
+        Assert.Contains(SimdBackend.Scalar, VectorKernels.Supported);
+        Assert.True(VectorKernels.IsSupported(VectorKernels.Best));
+        foreach (var backend in VectorKernels.Supported)
+        {
+            Assert.Equal(backend, VectorKernels.For(backend).Backend);
+        }
+
+        Assert.Equal(VectorKernels.Best, TensorPrimitivesKernel.Instance.Backend);
+    }
+
+    [Fact]
+    public void Current_FollowsTheEnvironmentVariable()
+    {
+        var requested = Environment.GetEnvironmentVariable(VectorKernels.EnvironmentVariable);
+        Assert.Same(VectorKernels.Choose(requested), VectorKernels.Current);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void Choose_Unset_GivesTheBest(string? requested)
+    {
+        Assert.Equal(VectorKernels.Best, VectorKernels.Choose(requested).Backend);
+    }
+
+    [Fact]
+    public void Choose_ASupportedName_GivesThatBackend_IgnoringCaseAndBlanks()
+    {
+        foreach (var backend in VectorKernels.Supported)
+        {
+            var name = backend.ToString();
+            Assert.Equal(backend, VectorKernels.Choose(name).Backend);
+            Assert.Equal(backend, VectorKernels.Choose(name.ToUpperInvariant()).Backend);
+            Assert.Equal(backend, VectorKernels.Choose($" {name.ToLowerInvariant()}\t").Backend);
+        }
+    }
+
+    [Theory]
+    [InlineData("Avx3")]
+    [InlineData("2")]
+    [InlineData("-1")]
+    [InlineData("Avx2,Sse")]
+    [InlineData("TensorPrimitives")]
+    [InlineData("AVX-512")]
+    public void Choose_AnUnknownName_Throws(string requested)
+    {
+        var error = ShardAssert.Throws("UnsupportedSimdBackend", ShardErrorCategory.InvalidArgument, () => VectorKernels.Choose(requested));
+        Assert.Contains(requested, error.Message);
+        Assert.Contains("Avx512", error.Message); // lists the valid names
+        Assert.Equal(requested, error.TargetObject);
+    }
+
+    [Fact]
+    public void UnsupportedBackends_Throw()
+    {
+        var unsupported = Enum.GetValues<SimdBackend>().Where(b => !VectorKernels.IsSupported(b)).ToArray();
+        Assert.Equal(Enum.GetValues<SimdBackend>().Length, unsupported.Length + VectorKernels.Supported.Count);
+        foreach (var backend in unsupported)
+        {
+            var error = ShardAssert.Throws("UnsupportedSimdBackend", ShardErrorCategory.InvalidArgument, () => VectorKernels.For(backend));
+            Assert.Contains("not supported on this CPU", error.Message);
+            ShardAssert.Throws("UnsupportedSimdBackend", ShardErrorCategory.InvalidArgument, () => VectorKernels.Choose(backend.ToString().ToLowerInvariant()));
+        }
+
+        Assert.False(VectorKernels.IsSupported((SimdBackend)99));
+        ShardAssert.Throws("UnsupportedSimdBackend", ShardErrorCategory.InvalidArgument, () => VectorKernels.For((SimdBackend)99));
+    }
+
+    [Fact]
+    public void OnThisKindOfMachine_TheWidestBackendIsChosen()
+    {
+        // x64 with AVX-512 (the CI and benchmark machines): Avx512 must be picked when the runtime accelerates it;
+        // ARM64 must get Neon. Elsewhere this only checks the order of preference.
+        if (VectorKernels.IsSupported(SimdBackend.Avx512) && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            Assert.Equal(SimdBackend.Avx512, VectorKernels.Best);
+        }
+        else if (VectorKernels.IsSupported(SimdBackend.Avx2))
+        {
+            Assert.Equal(SimdBackend.Avx2, VectorKernels.Best);
+        }
+        else if (VectorKernels.IsSupported(SimdBackend.Neon))
+        {
+            Assert.Equal(SimdBackend.Neon, VectorKernels.Best);
+        }
+    }
+}
