@@ -124,6 +124,11 @@ public static class ShardErrors
         Error("InvalidMetadataJson", ShardErrorCategory.InvalidArgument, json,
             $"The metadata of vector {row} is text but not a JSON object: '{json}'.");
 
+    /// <summary>Shards searched together must measure distance alike.</summary>
+    public static VectorShardException IncompatibleShards(string first, string other) =>
+        Error("IncompatibleShards", ShardErrorCategory.InvalidArgument, other,
+            $"The shard '{other}' has another metric or dimension than '{first}': shards searched together must share both.");
+
     /// <summary>A metadata filter names an unusable field.</summary>
     public static VectorShardException InvalidFilter(string field, string why) =>
         Error("InvalidFilter", ShardErrorCategory.InvalidArgument, field, $"The filter on '{field}' is invalid: {why}.");

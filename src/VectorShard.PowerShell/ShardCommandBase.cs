@@ -17,6 +17,18 @@ public abstract class ShardCommandBase : PSCmdlet
             ? path
             : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
+    /// <summary>
+    /// The full paths a user's path names: wildcards expand to the matching files, except that a path that
+    /// exists as written is taken as it is (file names may contain [ and ]).
+    /// </summary>
+    protected IEnumerable<string> ExpandShardPath(string path)
+    {
+        var literal = ResolveShardPath(path);
+        return WildcardPattern.ContainsWildcardCharacters(path) && !File.Exists(literal) && !path.StartsWith(ShardInfo.InMemoryPrefix, StringComparison.Ordinal)
+            ? GetResolvedProviderPathFromPSPath(path, out _)
+            : [literal];
+    }
+
     /// <summary>The open shard a -Shard argument names, opening it if needed.</summary>
     internal Shard OpenShard(ShardInfo shard) => ShardRegistry.Shared.Open(ResolveShardPath(shard.Path));
 

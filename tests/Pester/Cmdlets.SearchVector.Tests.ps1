@@ -323,3 +323,44 @@ Describe 'Search-Vector distances for orthogonal vectors' {
         ($result | Out-String) | Should -Not -Match '-0\.0'
     }
 }
+
+Describe 'Search-Vector across several shards' {
+    BeforeAll {
+        $script:Folder = Join-Path $TestDrive 'many'
+        New-Item -ItemType Directory -Path $Folder | Out-Null
+        $script:Parts = foreach ($part in 1..3) {
+            $path = Join-Path $Folder "part$part.vshard"
+            $script:TestShardPaths.Add($path)
+            $shard = New-VectorShard -Path $path -Dimension 2 -Metric L2
+            Add-Vector $shard -Vector $part, 0 -Key "p$part-a"
+            Add-Vector $shard -Vector ($part + 0.5), 0 -Key "p$part-b"
+            $shard
+        }
+    }
+    AfterAll { Remove-TestShard }
+
+    It 'gives one global top-K over shards matched by a wildcard, each result naming its shard' {
+        $results = Search-Vector -Shard (Join-Path $Folder '*.vshard') -Query 1.6, 0 -K 3
+
+        $results.Key | Should -Be @('p1-b', 'p2-a', 'p1-a')
+        $results | ForEach-Object Rank | Should -Be @(1, 2, 3)
+        $results[1].ShardPath | Should -Be $Parts[1].Path
+    }
+
+    It 'takes an array of shard objects' {
+        $results = Search-Vector -Shard $Parts[0], $Parts[2] -Query 3.4, 0 -K 2
+        $results.Key | Should -Be @('p3-b', 'p3-a')
+    }
+
+    It 'refuses shards of different metrics (IncompatibleShards)' {
+        $cosine = New-VectorShard -InMemory -Name (New-TestMemoryName) -Dimension 2 -Metric Cosine
+        Add-Vector $cosine -Vector 1, 0
+        $err = Get-TerminatingError { Search-Vector -Shard $Parts[0], $cosine -Query 1, 0 -ErrorAction Stop }
+        Assert-ShardError $err -ErrorId IncompatibleShards -Category InvalidArgument
+    }
+
+    It 'reports a wildcard that matches no shard (ShardNotFound)' {
+        $err = Get-TerminatingError { Search-Vector -Shard (Join-Path $Folder 'none*.vshard') -Query 1, 0 }
+        Assert-ShardError $err -ErrorId ShardNotFound -Category ObjectNotFound
+    }
+}

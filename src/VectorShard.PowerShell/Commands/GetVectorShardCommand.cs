@@ -26,18 +26,10 @@ public sealed class GetVectorShardCommand : ShardCommandBase
     {
         var paths = ParameterSetName == LiteralPathSet ? LiteralPath.Select(ResolveShardPath)
             : Path is null ? ShardRegistry.Shared.OpenPaths
-            : Path.SelectMany(ExpandPath);
+            : Path.SelectMany(ExpandShardPath);
         foreach (var path in paths)
         {
             TryRun(() => WriteObject(ShardRegistry.Shared.Open(path).Describe()), path);
         }
-    }
-
-    private IEnumerable<string> ExpandPath(string path)
-    {
-        var literal = ResolveShardPath(path);
-        return WildcardPattern.ContainsWildcardCharacters(path) && !File.Exists(literal) && !path.StartsWith(ShardInfo.InMemoryPrefix, StringComparison.Ordinal)
-            ? GetResolvedProviderPathFromPSPath(path, out _)
-            : [literal];
     }
 }

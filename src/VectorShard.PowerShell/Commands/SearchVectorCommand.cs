@@ -1,12 +1,14 @@
 using System.Collections;
 using System.Management.Automation;
+using VectorShard.Core;
 using VectorShard.Core.Search;
+using VectorShard.Core.Storage;
 
 namespace VectorShard.PowerShell.Commands;
 
 /// <summary>
-/// Search-Vector: the exact k nearest neighbours of each query, best first. Queries from the pipeline are
-/// searched in batches that share one pass over the shard.
+/// Search-Vector: the exact k nearest neighbours of each query, best first, in one shard or across several
+/// (one global top-k). Queries from the pipeline are searched in batches that share one pass over each shard.
 /// </summary>
 [Cmdlet(VerbsCommon.Search, "Vector")]
 [OutputType(typeof(SearchResult))]
@@ -14,13 +16,14 @@ public sealed class SearchVectorCommand : ShardCommandBase
 {
     private readonly List<float[]> _batch = [];
     private readonly List<int> _batchIndexes = [];
-    private Core.Shard? _shard;
+    private IReadOnlyList<Core.Shard> _shards = [];
     private SearchOptions? _options;
     private int _queryIndex;
 
-    /// <summary>The shard: a shard object or a path.</summary>
+    /// <summary>The shards to search: shard objects or paths (wildcards allowed); several give one global top-k.</summary>
     [Parameter(Mandatory = true, Position = 0)]
-    public ShardInfo Shard { get; set; } = null!;
+    [SupportsWildcards]
+    public ShardInfo[] Shard { get; set; } = [];
 
     /// <summary>The query vector: a list of numbers, or an object with a Vector property.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
@@ -48,7 +51,12 @@ public sealed class SearchVectorCommand : ShardCommandBase
     /// <inheritdoc />
     protected override void BeginProcessing() => RunOrStop(() =>
     {
-        _shard = OpenShard(Shard);
+        _shards = Shard.SelectMany(s => ExpandShardPath(s.Path)).Distinct().Select(ShardRegistry.Shared.Open).ToArray();
+        if (_shards.Count == 0)
+        {
+            throw ShardErrors.ShardNotFound(string.Join(", ", Shard.Select(s => s.Path)));
+        }
+
         _options = new SearchOptions(K, Threshold, Filter is null ? null
             : new MetadataFilter(Filter.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value is PSObject p ? p.BaseObject : e.Value)));
     }, Shard);
@@ -61,7 +69,7 @@ public sealed class SearchVectorCommand : ShardCommandBase
         TryRun(() =>
         {
             var query = VectorArgument.ToFloats(Query, $"query #{index + 1}");
-            _shard!.CheckQuery(query, index);
+            _shards[0].CheckQuery(query, index);
             _batch.Add(query);
             _batchIndexes.Add(index);
         }, Query);
@@ -84,12 +92,12 @@ public sealed class SearchVectorCommand : ShardCommandBase
 
         RunOrStop(() =>
         {
-            foreach (var result in _shard!.SearchMany(_batch, _options!).SelectMany(r => r))
+            foreach (var result in MultiShardSearch.SearchMany(_shards, _batch, _options!).SelectMany(r => r))
             {
                 WriteObject(new SearchResult(_batchIndexes[result.QueryIndex], result.Rank, result.Id, result.Key, result.Distance,
                     result.Metadata, result.ShardPath));
             }
-        }, _shard!.Path);
+        }, _shards[0].Path);
         _batch.Clear();
         _batchIndexes.Clear();
     }
