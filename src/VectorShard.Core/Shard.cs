@@ -14,6 +14,7 @@ public sealed class Shard : IDisposable
 {
     private readonly object _gate = new();
     private SqliteConnection _connection;
+    private StatementCache _statements;
     private ShardHeader _header;
 
     // Built on the first unfiltered search; kept in step with this shard's writes.
@@ -24,6 +25,7 @@ public sealed class Shard : IDisposable
         Path = path;
         IsReadOnly = readOnly;
         _connection = connection;
+        _statements = new StatementCache(connection);
         _header = header;
     }
 
@@ -139,8 +141,8 @@ public sealed class Shard : IDisposable
 
     /// <summary>A snapshot of the shard: settings, count, version, size and effective pragmas.</summary>
     public ShardInfo Describe() => Run(() => new ShardInfo(Path, _header.Dimension, _header.Metric, _header.Profile,
-        _header.Workload, ShardSchema.CountVectors(_connection), ShardSchema.ReadVersion(_connection),
-        _header.FormatVersion, FileSize(Path), ShardPragmas.Read(_connection), VectorKernels.Current.Backend));
+        _header.Workload, ShardSchema.CountVectors(_statements), ShardSchema.ReadVersion(_statements),
+        _header.FormatVersion, FileSize(Path), ShardPragmas.Read(_connection), VectorKernels.Current.Backend, _statements.Stats));
 
     /// <summary>
     /// Stores a batch of vectors in one transaction. With <paramref name="replaceExisting"/>, a key that
@@ -150,7 +152,7 @@ public sealed class Shard : IDisposable
     public IReadOnlyList<VectorRecord> Add(IReadOnlyList<VectorInput> batch, bool replaceExisting = false, long firstPosition = 0) =>
         RunWrite(() =>
         {
-            var records = VectorWriter.Write(_connection, _header, Path, batch, replaceExisting, firstPosition);
+            var records = VectorWriter.Write(_statements, _header, Path, batch, replaceExisting, firstPosition);
             foreach (var record in _image is null ? [] : records)
             {
                 _image!.Upsert(record.Id, record.Vector, record.Norm);
@@ -160,10 +162,10 @@ public sealed class Shard : IDisposable
         });
 
     /// <summary>The stored vectors with these keys (missing keys are left out).</summary>
-    public IReadOnlyList<VectorRecord> GetByKeys(IEnumerable<string> keys) => Run(() => VectorReader.ByKeys(_connection, Path, keys));
+    public IReadOnlyList<VectorRecord> GetByKeys(IEnumerable<string> keys) => Run(() => VectorReader.ByKeys(_statements, Path, keys));
 
     /// <summary>The stored vectors with these ids (missing ids are left out).</summary>
-    public IReadOnlyList<VectorRecord> GetByIds(IEnumerable<long> ids) => Run(() => VectorReader.ByIds(_connection, Path, ids));
+    public IReadOnlyList<VectorRecord> GetByIds(IEnumerable<long> ids) => Run(() => VectorReader.ByIds(_statements, Path, ids));
 
     /// <summary>Every stored vector, by id, read a page at a time so the shard is not locked while the caller works.</summary>
     public IEnumerable<VectorRecord> GetAll(int pageSize = 1000)
@@ -177,7 +179,7 @@ public sealed class Shard : IDisposable
         var after = 0L;
         while (true)
         {
-            var page = Run(() => VectorReader.Page(_connection, Path, after, pageSize));
+            var page = Run(() => VectorReader.Page(_statements, Path, after, pageSize));
             foreach (var record in page)
             {
                 yield return record;
@@ -195,7 +197,7 @@ public sealed class Shard : IDisposable
     /// <summary>Removes the vectors with these ids in one transaction; returns the ids that existed and were removed.</summary>
     public IReadOnlyList<long> Remove(IReadOnlyCollection<long> ids) => RunWrite(() =>
     {
-        var removed = VectorRemover.RemoveIds(_connection, ids);
+        var removed = VectorRemover.RemoveIds(_statements, ids);
         foreach (var id in _image is null ? [] : removed)
         {
             _image!.Remove(id);
@@ -218,7 +220,7 @@ public sealed class Shard : IDisposable
 
         RunWrite(() =>
         {
-            using (var transaction = _connection.BeginTransaction())
+            using (var transaction = _statements.BeginTransaction())
             {
                 ShardSchema.WriteTuning(_connection, profile, workload);
                 transaction.Commit();
@@ -231,8 +233,10 @@ public sealed class Shard : IDisposable
             }
             else
             {
+                _statements.Dispose();
                 _connection.Dispose();
                 _connection = Connect(Path, readOnly: false, create: false);
+                _statements = new StatementCache(_connection);
                 // data_version is per connection: the image's baseline is gone, so rebuild on the next search.
                 _image = null;
                 ApplyPragmas(_connection, Path, _header, readOnly: false);
@@ -264,7 +268,7 @@ public sealed class Shard : IDisposable
             var nearest = options.Filter is null
                 ? ImageScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance, VectorKernels.Current)
                 : queries.Select((query, i) => ExactScan.Run(_connection, _header.Metric, query, norms[i], options.K, options.MaxDistance, options.Filter)).ToArray();
-            var labels = VectorReader.Labels(_connection, nearest.SelectMany(n => n).Select(n => n.Id));
+            var labels = VectorReader.Labels(_statements, nearest.SelectMany(n => n).Select(n => n.Id));
             return nearest.Select((found, q) => (IReadOnlyList<SearchResult>)found.Select((n, rank) => new SearchResult(
                 firstQueryIndex + q, rank + 1, n.Id, labels[n.Id].Key, n.Distance, labels[n.Id].Metadata, Path)).ToArray()).ToArray();
         });
@@ -279,6 +283,7 @@ public sealed class Shard : IDisposable
     {
         lock (_gate)
         {
+            _statements.Dispose();
             _connection.Dispose();
         }
     }
@@ -286,13 +291,16 @@ public sealed class Shard : IDisposable
     // The image, rebuilt when another connection (another process) has written since it was read.
     private VectorImage CurrentImage()
     {
-        if (_image is null || _image.DataVersion != _connection.ScalarInteger("PRAGMA data_version"))
+        if (_image is null || _image.DataVersion != DataVersion())
         {
             _image = VectorImage.Load(_connection, _header.Dimension);
         }
 
         return _image;
     }
+
+    // Changes whenever another connection commits to the file (never for this connection's own commits).
+    private long DataVersion() => (long)_statements.Get("PRAGMA data_version").ExecuteScalar()!;
 
     private static SqliteConnection Connect(string path, bool readOnly, bool create)
     {

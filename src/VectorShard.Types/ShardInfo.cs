@@ -17,7 +17,7 @@ public sealed class ShardInfo
 
     /// <summary>Creates a full snapshot.</summary>
     public ShardInfo(string path, int dimension, DistanceMetric metric, ShardProfile profile, ShardWorkload workload,
-        long count, long version, int formatVersion, long sizeBytes, PragmaSettings pragmas, SimdBackend searchBackend)
+        long count, long version, int formatVersion, long sizeBytes, PragmaSettings pragmas, SimdBackend searchBackend, StatementCacheStats statementCache)
     {
         Path = path;
         Dimension = dimension;
@@ -30,6 +30,7 @@ public sealed class ShardInfo
         SizeBytes = sizeBytes;
         Pragmas = pragmas;
         SearchBackend = searchBackend;
+        StatementCache = statementCache;
     }
 
     /// <summary>Full path of the shard file, or memory:name for an in-memory shard.</summary>
@@ -70,6 +71,9 @@ public sealed class ShardInfo
 
     /// <summary>The SIMD instruction set the search kernels use in this process (VECTORSHARD_SIMD can force one).</summary>
     public SimdBackend SearchBackend { get; }
+
+    /// <summary>The shard's prepared-statement cache in this process: hits, misses, hit rate.</summary>
+    public StatementCacheStats? StatementCache { get; }
 
     /// <inheritdoc />
     public override string ToString() => Path;

@@ -92,15 +92,20 @@ public static class ShardSchema
     }
 
     /// <summary>The current shard version.</summary>
-    public static long ReadVersion(SqliteConnection connection) =>
-        connection.ScalarInteger("SELECT CAST(value AS INTEGER) FROM shard_info WHERE name = 'version'");
+    public static long ReadVersion(StatementCache statements) =>
+        Convert.ToInt64(statements.Get("SELECT CAST(value AS INTEGER) FROM shard_info WHERE name = 'version'").ExecuteScalar(), CultureInfo.InvariantCulture);
 
     /// <summary>Sets the shard version (inside the caller's transaction).</summary>
-    public static void WriteVersion(SqliteConnection connection, long version) =>
-        SetValue(connection, "version", version.ToString(CultureInfo.InvariantCulture));
+    public static void WriteVersion(StatementCache statements, long version)
+    {
+        var command = statements.Get("UPDATE shard_info SET value = $value WHERE name = 'version'", p => p.Add("$value", SqliteType.Text));
+        command.Parameters["$value"].Value = version.ToString(CultureInfo.InvariantCulture);
+        command.ExecuteNonQuery();
+    }
 
     /// <summary>The number of vectors stored.</summary>
-    public static long CountVectors(SqliteConnection connection) => connection.ScalarInteger("SELECT count(*) FROM vectors");
+    public static long CountVectors(StatementCache statements) =>
+        Convert.ToInt64(statements.Get("SELECT count(*) FROM vectors").ExecuteScalar(), CultureInfo.InvariantCulture);
 
     private static void SetValue(SqliteConnection connection, string name, string value)
     {

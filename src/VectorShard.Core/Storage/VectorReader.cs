@@ -8,20 +8,19 @@ public static class VectorReader
     private const string Columns = "SELECT id, key, vector, norm, metadata, created_at, shard_version FROM vectors";
 
     /// <summary>The records with these keys, in the order given; keys not stored are left out.</summary>
-    public static IReadOnlyList<VectorRecord> ByKeys(SqliteConnection connection, string path, IEnumerable<string> keys) =>
-        ByColumn(connection, path, "key", keys.Cast<object>());
+    public static IReadOnlyList<VectorRecord> ByKeys(StatementCache statements, string path, IEnumerable<string> keys) =>
+        ByColumn(statements, path, "key", keys.Cast<object>());
 
     /// <summary>The records with these ids, in the order given; ids not stored are left out.</summary>
-    public static IReadOnlyList<VectorRecord> ByIds(SqliteConnection connection, string path, IEnumerable<long> ids) =>
-        ByColumn(connection, path, "id", ids.Cast<object>());
+    public static IReadOnlyList<VectorRecord> ByIds(StatementCache statements, string path, IEnumerable<long> ids) =>
+        ByColumn(statements, path, "id", ids.Cast<object>());
 
     /// <summary>The key and metadata of each of these ids (what search results show), without the vectors.</summary>
     public static Dictionary<long, (string? Key, IReadOnlyDictionary<string, object?>? Metadata)> Labels(
-        SqliteConnection connection, IEnumerable<long> ids)
+        StatementCache statements, IEnumerable<long> ids)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT key, metadata FROM vectors WHERE id = $id";
-        var parameter = command.Parameters.Add("$id", SqliteType.Integer);
+        var command = statements.Get("SELECT key, metadata FROM vectors WHERE id = $id", p => p.Add("$id", SqliteType.Integer));
+        var parameter = command.Parameters["$id"];
         var labels = new Dictionary<long, (string?, IReadOnlyDictionary<string, object?>?)>();
         foreach (var id in ids.Distinct())
         {
@@ -37,20 +36,22 @@ public static class VectorReader
     }
 
     /// <summary>Up to <paramref name="limit"/> records with ids above <paramref name="afterId"/>, by id.</summary>
-    public static IReadOnlyList<VectorRecord> Page(SqliteConnection connection, string path, long afterId, int limit)
+    public static IReadOnlyList<VectorRecord> Page(StatementCache statements, string path, long afterId, int limit)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = Columns + " WHERE id > $after ORDER BY id LIMIT $limit";
-        command.Parameters.AddWithValue("$after", afterId);
-        command.Parameters.AddWithValue("$limit", limit);
+        var command = statements.Get(Columns + " WHERE id > $after ORDER BY id LIMIT $limit", p =>
+        {
+            p.Add("$after", SqliteType.Integer);
+            p.Add("$limit", SqliteType.Integer);
+        });
+        command.Parameters["$after"].Value = afterId;
+        command.Parameters["$limit"].Value = limit;
         return ReadAll(command, path);
     }
 
-    private static List<VectorRecord> ByColumn(SqliteConnection connection, string path, string column, IEnumerable<object> values)
+    private static List<VectorRecord> ByColumn(StatementCache statements, string path, string column, IEnumerable<object> values)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = Columns + $" WHERE {column} = $value";
-        var parameter = command.Parameters.Add("$value", column == "id" ? SqliteType.Integer : SqliteType.Text);
+        var command = statements.Get(Columns + $" WHERE {column} = $value", p => p.Add("$value", column == "id" ? SqliteType.Integer : SqliteType.Text));
+        var parameter = command.Parameters["$value"];
         var records = new List<VectorRecord>();
         foreach (var value in values)
         {

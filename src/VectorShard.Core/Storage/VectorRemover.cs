@@ -6,13 +6,11 @@ namespace VectorShard.Core.Storage;
 public static class VectorRemover
 {
     /// <summary>Removes the rows with these ids; returns the ids that existed and were removed.</summary>
-    public static IReadOnlyList<long> RemoveIds(SqliteConnection connection, IReadOnlyCollection<long> ids)
+    public static IReadOnlyList<long> RemoveIds(StatementCache statements, IReadOnlyCollection<long> ids)
     {
-        using var transaction = connection.BeginTransaction();
-        using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM vectors WHERE id = $id";
-        var parameter = command.Parameters.Add("$id", SqliteType.Integer);
-        command.Prepare();
+        using var transaction = statements.BeginTransaction();
+        var command = statements.Get("DELETE FROM vectors WHERE id = $id", p => p.Add("$id", SqliteType.Integer));
+        var parameter = command.Parameters["$id"];
         var removed = new List<long>();
         foreach (var id in ids)
         {
@@ -23,7 +21,7 @@ public static class VectorRemover
             }
         }
 
-        ShardSchema.WriteVersion(connection, ShardSchema.ReadVersion(connection) + removed.Count);
+        ShardSchema.WriteVersion(statements, ShardSchema.ReadVersion(statements) + removed.Count);
         transaction.Commit();
         return removed;
     }

@@ -21,7 +21,7 @@ public static class VectorWriter
         """;
 
     /// <summary>Writes the batch and returns the stored records, in input order.</summary>
-    public static IReadOnlyList<VectorRecord> Write(SqliteConnection connection, ShardHeader header, string path,
+    public static IReadOnlyList<VectorRecord> Write(StatementCache statements, ShardHeader header, string path,
         IReadOnlyList<VectorInput> batch, bool replaceExisting, long firstPosition = 0)
     {
         var norms = new float[batch.Count];
@@ -33,17 +33,23 @@ public static class VectorWriter
         createdAt = DateTimeOffset.UnixEpoch.AddTicks(createdMicros * 10);
         var records = new VectorRecord[batch.Count];
 
-        using var transaction = connection.BeginTransaction();
-        var version = ShardSchema.ReadVersion(connection);
-        using var command = connection.CreateCommand();
-        command.CommandText = (replaceExisting ? Upsert : Insert) + " RETURNING id";
-        var key = command.Parameters.Add("$key", SqliteType.Text);
-        var vector = command.Parameters.Add("$vector", SqliteType.Blob);
-        var norm = command.Parameters.Add("$norm", SqliteType.Real);
-        var json = command.Parameters.Add("$metadata", SqliteType.Text);
-        command.Parameters.AddWithValue("$created_at", createdMicros);
-        var versionParameter = command.Parameters.Add("$version", SqliteType.Integer);
-        command.Prepare();
+        using var transaction = statements.BeginTransaction();
+        var version = ShardSchema.ReadVersion(statements);
+        var command = statements.Get((replaceExisting ? Upsert : Insert) + " RETURNING id", parameters =>
+        {
+            parameters.Add("$key", SqliteType.Text);
+            parameters.Add("$vector", SqliteType.Blob);
+            parameters.Add("$norm", SqliteType.Real);
+            parameters.Add("$metadata", SqliteType.Text);
+            parameters.Add("$created_at", SqliteType.Integer);
+            parameters.Add("$version", SqliteType.Integer);
+        });
+        var key = command.Parameters["$key"];
+        var vector = command.Parameters["$vector"];
+        var norm = command.Parameters["$norm"];
+        var json = command.Parameters["$metadata"];
+        command.Parameters["$created_at"].Value = createdMicros;
+        var versionParameter = command.Parameters["$version"];
 
         for (var i = 0; i < batch.Count; i++)
         {
@@ -68,7 +74,7 @@ public static class VectorWriter
             records[i] = new VectorRecord(id, row.Key, row.Vector, norms[i], MetadataJson.Parse(metadata[i]), createdAt, version, path);
         }
 
-        ShardSchema.WriteVersion(connection, version);
+        ShardSchema.WriteVersion(statements, version);
         transaction.Commit();
         return records;
     }
