@@ -10,6 +10,9 @@
                and exits non-zero on any failure.
       Demo     builds and runs examples/demo.ps1 against the built module.
       Package  builds and writes out/packages/VectorShard.<version>.nupkg, installable from a PowerShell repository.
+      Bench    runs the search benchmark (W1-W3 against a naive scan and sqlite-vec) and rewrites
+               bench/VectorShard.Benchmarks/RESULTS.md, .svg and .json.
+      PerfCheck reruns the quick workloads and fails when a ratio worsened against the committed baseline.
       Clean    removes out/ and every bin/ and obj/ folder.
 .EXAMPLE
     dotnet pwsh ./build.ps1 Test
@@ -17,7 +20,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Bench', 'PerfCheck', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -141,6 +144,16 @@ function Invoke-Package {
     Get-ChildItem $packages -Filter *.nupkg | ForEach-Object { Write-Host "Package: $($_.FullName)" }
 }
 
+function Invoke-Bench {
+    Invoke-Dotnet run -c Release --project (Join-Path $root 'bench/VectorShard.Benchmarks') -- --out (Join-Path $root 'bench/VectorShard.Benchmarks/RESULTS.md')
+    Invoke-Dotnet run -c Release --project (Join-Path $root 'bench/VectorShard.KernelBenchmarks')
+}
+
+function Invoke-PerfCheck {
+    & (Join-Path $root 'bench/Test-PerfRegression.ps1')
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+
 function Invoke-Clean {
     Remove-Item $out -Recurse -Force -ErrorAction Ignore
     Get-ChildItem $root -Recurse -Directory -Include bin, obj | Remove-Item -Recurse -Force
@@ -151,5 +164,7 @@ switch ($Task) {
     'Test' { Invoke-Test }
     'Demo' { Invoke-Demo }
     'Package' { Invoke-Package }
+    'Bench' { Invoke-Bench }
+    'PerfCheck' { Invoke-PerfCheck }
     'Clean' { Invoke-Clean }
 }

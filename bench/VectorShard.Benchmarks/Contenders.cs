@@ -1,0 +1,99 @@
+using Microsoft.Data.Sqlite;
+using VectorShard.Core;
+using VectorShard.Core.Search;
+
+namespace VectorShard.Benchmarks;
+
+/// <summary>The contenders of one workload. Each answers with ids (the shard's ids are row index + 1 everywhere).</summary>
+public static class Contenders
+{
+    public const string Exact = "VectorShard exact (Shard.Search)";
+    public const string Naive = "Naive ADO.NET + plain loop";
+    public const string SqliteVec = "sqlite-vec " + SqliteVecExtension.Version + " (vec0 KNN)";
+
+    public static string Batched(int size) => $"VectorShard batched ×{size}";
+
+    /// <summary>Core's single-query search, as users call it (ids, keys and metadata of the k found).</summary>
+    public static Contender VectorShardExact(Shard shard, int k)
+    {
+        var options = new SearchOptions(K: k);
+        return new Contender(Exact, 1, queries => [shard.Search(queries[0], options).Select(r => r.Id).ToArray()], null);
+    }
+
+    /// <summary>Core's multi-query search in batches of <paramref name="size"/>, if Core has one (see <see cref="BatchedSearch"/>).</summary>
+    public static Contender VectorShardBatched(Shard shard, int k, int size, out string binding)
+    {
+        var run = BatchedSearch.TryBind(shard, k, out binding);
+        return new Contender(Batched(size), size, run, run is null ? binding : null);
+    }
+
+    /// <summary>
+    /// What an application without VectorShard would write: read every row through ADO.NET
+    /// (SqliteDataReader, GetFieldValue&lt;byte[]&gt;, copy to float[]) and compare in a plain loop, keeping the top k.
+    /// </summary>
+    public static Contender NaiveAdoNet(SqliteConnection connection, Workload w)
+    {
+        return new Contender(Naive, 1, queries =>
+        {
+            var query = queries[0];
+            var norm = PlainExact.Norm(query);
+            var best = new SmallTopK(w.K);
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT id, vector FROM vectors";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var bytes = reader.GetFieldValue<byte[]>(1);
+                var vector = new float[bytes.Length / sizeof(float)];
+                Buffer.BlockCopy(bytes, 0, vector, 0, bytes.Length);
+                best.Add(reader.GetInt64(0), PlainExact.Distance(w.Metric, query, norm, vector));
+            }
+
+            return [best.Ids()];
+        }, null);
+    }
+
+    /// <summary>sqlite-vec's exact KNN on a vec0 table holding the same rows under the same ids.</summary>
+    public static Contender SqliteVecKnn(SqliteConnection? connection, int k, string? unavailable)
+    {
+        if (connection is null)
+        {
+            return new Contender(SqliteVec, 1, null, unavailable);
+        }
+
+        var command = connection.CreateCommand();
+        command.CommandText = "SELECT rowid FROM v WHERE embedding MATCH $q AND k = $k ORDER BY distance";
+        var vector = command.Parameters.Add("$q", SqliteType.Blob);
+        command.Parameters.AddWithValue("$k", k);
+        return new Contender(SqliteVec, 1, queries =>
+        {
+            vector.Value = System.Runtime.InteropServices.MemoryMarshal.AsBytes(queries[0].AsSpan()).ToArray();
+            var ids = new List<long>(k);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                ids.Add(reader.GetInt64(0));
+            }
+
+            return [ids.ToArray()];
+        }, null);
+    }
+
+    /// <summary>A plain connection to a file (no pooling) with Core's Balanced cache and mmap sizes, for fairness.</summary>
+    public static SqliteConnection OpenPlain(string path)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWrite,
+            Pooling = false,
+        }.ToString());
+        connection.Open();
+        ApplyReadPragmas(connection);
+        return connection;
+    }
+
+    /// <summary>Balanced's read-side pragmas: 64 MiB page cache, 256 MiB mmap.</summary>
+    public static void ApplyReadPragmas(SqliteConnection connection) =>
+        DataCache.Execute(connection, "PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;");
+}

@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Microsoft.Data.Sqlite;
+using VectorShard.Core;
+using VectorShard.Core.Storage;
+
+namespace VectorShard.Benchmarks;
+
+/// <summary>One writer's ingest rate: vectors per second for each repetition.</summary>
+public sealed record IngestResult(string Name, string Detail, List<double> Rates, string? Unavailable)
+{
+    public double Median => Rates.Order().ElementAt(Rates.Count / 2);
+}
+
+/// <summary>
+/// Bulk insert at 384 dimensions into fresh files, in transactions of 10,000: Core's Shard.Add (Balanced
+/// profile: WAL, synchronous NORMAL), plain SQLite BLOB inserts with the same pragmas, and sqlite-vec's vec0.
+/// Only the insert calls are timed; the writers take turns, each repetition in a different order.
+/// </summary>
+public static class IngestBench
+{
+    public const int Dimension = 384;
+    private const int BatchSize = 10_000;
+
+    public static IReadOnlyList<IngestResult> Run(int count, ulong seed, string cacheDir, string? vecLibrary, string? vecUnavailable, int repetitions)
+    {
+        var data = DataGenerator.UnitVectors(count, Dimension, seed, stream: 99);
+        var batches = Enumerable.Range(0, (count + BatchSize - 1) / BatchSize)
+            .Select(b => DataCache.Inputs(data, Dimension, b * BatchSize, Math.Min(BatchSize, count - b * BatchSize))).ToList();
+        var folder = Path.Combine(cacheDir, $"ingest-{Environment.ProcessId}");
+        Directory.CreateDirectory(folder);
+
+        var results = new List<IngestResult>
+        {
+            new("VectorShard Shard.Add", "Balanced profile (WAL, synchronous NORMAL), validation, norms, RETURNING id", [], null),
+            new("Plain SQLite BLOB INSERT", "id INTEGER PRIMARY KEY, vector BLOB; WAL, synchronous NORMAL; prepared", [], null),
+            new("sqlite-vec vec0 INSERT", "vec0(embedding float[384]); WAL, synchronous NORMAL; prepared", [], vecUnavailable),
+        };
+        var writers = new Func<string, double>[]
+        {
+            path =>
+            {
+                using var shard = Shard.Create(path, new ShardOptions(Dimension, DistanceMetric.L2));
+                var t = Stopwatch.GetTimestamp();
+                foreach (var batch in batches)
+                {
+                    shard.Add(batch);
+                }
+
+                return Stopwatch.GetElapsedTime(t).TotalSeconds;
+            },
+            path =>
+            {
+                using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+                connection.Open();
+                DataCache.Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;" +
+                    "CREATE TABLE vectors (id INTEGER PRIMARY KEY, vector BLOB NOT NULL);");
+                var t = Stopwatch.GetTimestamp();
+                using var command = connection.CreateCommand();
+                command.CommandText = "INSERT INTO vectors (vector) VALUES ($v)";
+                var vector = command.Parameters.Add("$v", SqliteType.Blob);
+                foreach (var batch in batches)
+                {
+                    using var transaction = connection.BeginTransaction();
+                    command.Transaction = transaction;
+                    foreach (var row in batch)
+                    {
+                        vector.Value = MemoryMarshal.AsBytes(row.Vector.AsSpan()).ToArray();
+                        command.ExecuteNonQuery();
+                    }
+
+                    transaction.Commit();
+                }
+
+                return Stopwatch.GetElapsedTime(t).TotalSeconds;
+            },
+            path =>
+            {
+                using var connection = SqliteVecExtension.Open(path, vecLibrary!, SqliteOpenMode.ReadWriteCreate);
+                DataCache.Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;");
+                DataCache.Execute(connection, DataCache.Vec0Table("v", Dimension, DistanceMetric.L2));
+                return DataCache.InsertVec0(connection, "v", data, Dimension, count);
+            },
+        };
+
+        try
+        {
+            for (var rep = 0; rep < repetitions; rep++)
+            {
+                for (var turn = 0; turn < writers.Length; turn++)
+                {
+                    var w = (turn + rep) % writers.Length;
+                    if (results[w].Unavailable is not null)
+                    {
+                        continue;
+                    }
+
+                    var path = Path.Combine(folder, $"ingest-{w}.db");
+                    Delete(path);
+                    try
+                    {
+                        results[w].Rates.Add(count / writers[w](path));
+                    }
+                    catch (Exception e) when (e is SqliteException or VectorShardException or IOException)
+                    {
+                        results[w] = results[w] with { Unavailable = $"failed: {e.Message}" };
+                    }
+                    finally
+                    {
+                        Delete(path);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        return results;
+    }
+
+    private static void Delete(string path)
+    {
+        SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" })
+        {
+            File.Delete(path + suffix);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System.Globalization;
+
+namespace VectorShard.Benchmarks;
+
+/// <summary>One benchmark workload: how many stored vectors, their dimension, k and the metric.</summary>
+public sealed record Workload(string Name, int Count, int Dimension, int K, DistanceMetric Metric)
+{
+    /// <summary>The workloads. W1/W2 match its reference figures (unit vectors, L2); W3 is cosine.</summary>
+    public static readonly IReadOnlyList<Workload> All =
+    [
+        new("W1", 10_000, 1536, 5, DistanceMetric.L2),
+        new("W2", 100_000, 384, 10, DistanceMetric.L2),
+        new("W3", 1_000_000, 96, 10, DistanceMetric.Cosine),
+    ];
+
+    /// <summary>Bytes of vector payload an exact query must read: count × dimension × 4.</summary>
+    public long VectorBytes => (long)Count * Dimension * sizeof(float);
+
+    /// <summary>For titles: "W2 — 100,000 × 384, k=10, L2".</summary>
+    public string Title => string.Create(CultureInfo.InvariantCulture,
+        $"{Name} — {Count:N0} × {Dimension}, k={K}, {Metric}");
+
+    /// <summary>The file stem cached data is stored under: changes with anything that changes the data.</summary>
+    public string CacheStem(ulong seed) => string.Create(CultureInfo.InvariantCulture,
+        $"{Name}-n{Count}-d{Dimension}-{Metric.ToString().ToLowerInvariant()}-seed{seed}-{DataGenerator.Version}");
+}
+
+/// <summary>
+/// Seeded unit vectors: Gaussian components (Box–Muller on SplitMix64), normalized. Rows are generated in
+/// fixed blocks, each from its own stream, so the data is the same whatever the thread count.
+/// </summary>
+public static class DataGenerator
+{
+    /// <summary>Changes whenever the generated numbers would change (it is part of cache file names).</summary>
+    public const string Version = "g1";
+
+    private const int BlockRows = 4096;
+
+    /// <summary>count × dimension floats, row-major; every row has unit Euclidean norm.</summary>
+    public static float[] UnitVectors(int count, int dimension, ulong seed, ulong stream)
+    {
+        var data = new float[checked(count * dimension)];
+        var blocks = (count + BlockRows - 1) / BlockRows;
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, block =>
+        {
+            var state = Mix(seed ^ Mix(stream * 0x9E3779B97F4A7C15UL ^ (ulong)block));
+            var row = new double[dimension];
+            var end = Math.Min(count, (block + 1) * BlockRows);
+            for (var r = block * BlockRows; r < end; r++)
+            {
+                var sum = 0.0;
+                for (var j = 0; j < dimension; j += 2)
+                {
+                    // Box–Muller: two uniforms in (0, 1] give two independent normals.
+                    var u1 = ((Next(ref state) >> 11) + 1) * (1.0 / (1UL << 53));
+                    var u2 = (Next(ref state) >> 11) * (1.0 / (1UL << 53));
+                    var radius = Math.Sqrt(-2.0 * Math.Log(u1));
+                    var (sin, cos) = Math.SinCos(2.0 * Math.PI * u2);
+                    row[j] = radius * cos;
+                    sum += row[j] * row[j];
+                    if (j + 1 < dimension)
+                    {
+                        row[j + 1] = radius * sin;
+                        sum += row[j + 1] * row[j + 1];
+                    }
+                }
+
+                var scale = 1.0 / Math.Sqrt(sum);
+                var target = data.AsSpan(r * dimension, dimension);
+                for (var j = 0; j < dimension; j++)
+                {
+                    target[j] = (float)(row[j] * scale);
+                }
+            }
+        });
+        return data;
+    }
+
+    /// <summary>Row <paramref name="row"/> of a row-major matrix, as a new array.</summary>
+    public static float[] Row(float[] data, int dimension, int row) => data.AsSpan(row * dimension, dimension).ToArray();
+
+    private static ulong Next(ref ulong state) => Mix(state += 0x9E3779B97F4A7C15UL);
+
+    private static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}
