@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using SQLitePCL;
 using VectorShard.Core.Storage;
 
 namespace VectorShard.Core.Search;
@@ -43,25 +42,10 @@ public sealed class VectorImage
     public static VectorImage Load(SqliteConnection connection, int dimension)
     {
         var image = new VectorImage(dimension) { DataVersion = connection.ScalarInteger("PRAGMA data_version") };
-        var db = connection.Handle!;
-        if (raw.sqlite3_prepare_v2(db, "SELECT id, vector, norm FROM vectors", out var statement) != raw.SQLITE_OK)
+        using var statement = new RawStatement(connection, "SELECT id, vector, norm FROM vectors");
+        while (statement.Step())
         {
-            throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), raw.sqlite3_errcode(db));
-        }
-
-        using (statement)
-        {
-            int rc;
-            while ((rc = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
-            {
-                image.Append(raw.sqlite3_column_int64(statement, 0), VectorBlob.AsFloats(raw.sqlite3_column_blob(statement, 1)),
-                    (float)raw.sqlite3_column_double(statement, 2));
-            }
-
-            if (rc != raw.SQLITE_DONE)
-            {
-                throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc);
-            }
+            image.Append(statement.Int64(0), VectorBlob.AsFloats(statement.Blob(1)), (float)statement.Double(2));
         }
 
         return image;

@@ -33,6 +33,10 @@ public static class VectorBlob
     public static ReadOnlySpan<float> AsFloats(ReadOnlySpan<byte> blob) =>
         BitConverter.IsLittleEndian ? MemoryMarshal.Cast<byte, float>(blob) : ToFloats(blob);
 
+    /// <summary>The BLOB bytes of a vector: in place where the CPU is little-endian, else an encoded copy.</summary>
+    public static ReadOnlySpan<byte> AsBytes(ReadOnlySpan<float> vector) =>
+        BitConverter.IsLittleEndian ? MemoryMarshal.AsBytes(vector) : ToBytes(vector);
+
     /// <summary>Decodes a BLOB into a new array.</summary>
     public static float[] ToFloats(ReadOnlySpan<byte> blob)
     {

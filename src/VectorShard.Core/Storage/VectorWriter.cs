@@ -10,7 +10,7 @@ public static class VectorWriter
 {
     private const string Insert = """
         INSERT INTO vectors (key, vector, norm, metadata, created_at, shard_version)
-        VALUES ($key, $vector, $norm, $metadata, $created_at, $version)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6)
         """;
 
     // An upsert keeps the row id, so references to it stay valid.
@@ -35,41 +35,31 @@ public static class VectorWriter
 
         using var transaction = statements.BeginTransaction();
         var version = ShardSchema.ReadVersion(statements);
-        var command = statements.Get((replaceExisting ? Upsert : Insert) + " RETURNING id", parameters =>
-        {
-            parameters.Add("$key", SqliteType.Text);
-            parameters.Add("$vector", SqliteType.Blob);
-            parameters.Add("$norm", SqliteType.Real);
-            parameters.Add("$metadata", SqliteType.Text);
-            parameters.Add("$created_at", SqliteType.Integer);
-            parameters.Add("$version", SqliteType.Integer);
-        });
-        var key = command.Parameters["$key"];
-        var vector = command.Parameters["$vector"];
-        var norm = command.Parameters["$norm"];
-        var json = command.Parameters["$metadata"];
-        command.Parameters["$created_at"].Value = createdMicros;
-        var versionParameter = command.Parameters["$version"];
-
+        // Raw API: the vector binds straight from its float span, with no byte[] per row.
+        using var insert = new RawStatement(statements.Connection, (replaceExisting ? Upsert : Insert) + " RETURNING id");
         for (var i = 0; i < batch.Count; i++)
         {
             var row = batch[i];
             version++;
-            key.Value = (object?)row.Key ?? DBNull.Value;
-            vector.Value = VectorBlob.ToBytes(row.Vector);
-            norm.Value = norms[i];
-            json.Value = (object?)metadata[i] ?? DBNull.Value;
-            versionParameter.Value = version;
+            insert.Bind(1, row.Key);
+            insert.Bind(2, VectorBlob.AsBytes(row.Vector));
+            insert.Bind(3, (double)norms[i]);
+            insert.Bind(4, metadata[i]);
+            insert.Bind(5, createdMicros);
+            insert.Bind(6, version);
             long id;
             try
             {
-                id = (long)command.ExecuteScalar()!;
+                insert.Step();
+                id = insert.Int64(0);
+                insert.Step();
             }
             catch (SqliteException e) when (e.SqliteExtendedErrorCode == 2067 /* SQLITE_CONSTRAINT_UNIQUE */)
             {
                 throw ShardErrors.DuplicateKey(row.Key!);
             }
 
+            insert.Reset();
             // The record shows metadata as stored (dates as ISO text), as a later read would.
             records[i] = new VectorRecord(id, row.Key, row.Vector, norms[i], MetadataJson.Parse(metadata[i]), createdAt, version, path);
         }
