@@ -12,8 +12,8 @@ public static class BatchedSearch
     /// <summary>A function from a batch of queries to the k nearest ids of each, or null with the reason.</summary>
     public static Func<float[][], long[][]>? TryBind(Shard shard, int k, out string reason)
     {
-        var options = new SearchOptions(K: k);
-        reason = "Shard.SearchMany(queries, new SearchOptions(K: k))";
+        var options = new SearchOptions(K: k, MaxThreads: 1);
+        reason = "Shard.SearchMany(queries, new SearchOptions(K: k, MaxThreads: 1)), one thread";
         return queries => shard.SearchMany(queries, options).Select(answer => answer.Select(r => r.Id).ToArray()).ToArray();
     }
 }

@@ -6,8 +6,11 @@ namespace VectorShard.Benchmarks;
 /// One way of answering k-NN queries, and what was measured of it. <see cref="Run"/> answers a batch of
 /// queries (one query for single-query contenders) with the k nearest ids of each.
 /// </summary>
-public sealed class Contender(string name, int batchSize, Func<float[][], long[][]>? run, string? unavailable)
+public sealed class Contender(string name, int batchSize, Func<float[][], long[][]>? run, string? unavailable, int threads = 1)
 {
+    /// <summary>Threads one call may use: its bandwidth bound is the one for that many threads.</summary>
+    public int Threads { get; } = threads;
+
     public string Name { get; } = name;
 
     /// <summary>Queries per call: 1, or the batch size of a multi-query call.</summary>

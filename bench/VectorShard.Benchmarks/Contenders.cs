@@ -7,17 +7,22 @@ namespace VectorShard.Benchmarks;
 /// <summary>The contenders of one workload. Each answers with ids (the shard's ids are row index + 1 everywhere).</summary>
 public static class Contenders
 {
-    public const string Exact = "VectorShard exact (Shard.Search)";
+    public const string Exact = "VectorShard exact, 1 thread";
+    public static readonly string ExactAllCores = $"VectorShard exact, {Environment.ProcessorCount} threads";
     public const string Naive = "Naive ADO.NET + plain loop";
     public const string SqliteVec = "sqlite-vec " + SqliteVecExtension.Version + " (vec0 KNN)";
 
     public static string Batched(int size) => $"VectorShard batched ×{size}";
 
-    /// <summary>Core's single-query search, as users call it (ids, keys and metadata of the k found).</summary>
-    public static Contender VectorShardExact(Shard shard, int k)
+    /// <summary>
+    /// Core's single-query search, as users call it (ids, keys and metadata of the k found), on one thread or
+    /// with the default of one thread per core.
+    /// </summary>
+    public static Contender VectorShardExact(Shard shard, int k, bool allCores)
     {
-        var options = new SearchOptions(K: k);
-        return new Contender(Exact, 1, queries => [shard.Search(queries[0], options).Select(r => r.Id).ToArray()], null);
+        var options = new SearchOptions(K: k, MaxThreads: allCores ? 0 : 1);
+        return new Contender(allCores ? ExactAllCores : Exact, 1, queries => [shard.Search(queries[0], options).Select(r => r.Id).ToArray()], null,
+            allCores ? Environment.ProcessorCount : 1);
     }
 
     /// <summary>Core's multi-query search in batches of <paramref name="size"/>, if Core has one (see <see cref="BatchedSearch"/>).</summary>

@@ -152,7 +152,8 @@ namespace VectorShard.Benchmarks
 
             var contenders = new List<Contender>
             {
-                Contenders.VectorShardExact(shard, w.K),
+                Contenders.VectorShardExact(shard, w.K, allCores: false),
+                Contenders.VectorShardExact(shard, w.K, allCores: true),
                 Contenders.VectorShardBatched(shard, w.K, 8, out var binding),
                 Contenders.VectorShardBatched(shard, w.K, 64, out _),
                 Contenders.NaiveAdoNet(naive, w),

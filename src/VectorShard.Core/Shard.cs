@@ -266,7 +266,7 @@ public sealed class Shard : IDisposable
         return Run(() =>
         {
             var nearest = options.Filter is null
-                ? ImageScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance, VectorKernels.Current)
+                ? ImageScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance, VectorKernels.Current, options.MaxThreads)
                 : queries.Select((query, i) => ExactScan.Run(_connection, _header.Metric, query, norms[i], options.K, options.MaxDistance, options.Filter)).ToArray();
             var labels = VectorReader.Labels(_statements, nearest.SelectMany(n => n).Select(n => n.Id));
             return nearest.Select((found, q) => (IReadOnlyList<SearchResult>)found.Select((n, rank) => new SearchResult(

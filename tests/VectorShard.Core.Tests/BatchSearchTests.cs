@@ -53,6 +53,30 @@ public sealed class BatchSearchTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(DistanceMetric.Cosine)]
+    [InlineData(DistanceMetric.L2)]
+    public void LargeShard_ScannedByTwoThreads_GivesTheSameAnswersAsOne(DistanceMetric metric)
+    {
+        const int dimension = 256;
+        var random = new Random(99);
+        using var shard = Shard.Create(MemoryShard.NewPath(), new ShardOptions(dimension, metric));
+        // Above ImageScan.ParallelThresholdFloats, so the scan splits across threads.
+        var rows = (int)(ImageScan.ParallelThresholdFloats / dimension) + 1000;
+        var stored = shard.Add(Enumerable.Range(0, rows).Select(_ => new VectorInput(null, RandomData.Vector(random, dimension))).ToArray());
+        var queries = Enumerable.Range(0, 3).Select(_ => RandomData.Vector(random, dimension)).ToArray();
+
+        var one = shard.SearchMany(queries, new SearchOptions(5, MaxThreads: 1));
+        var two = shard.SearchMany(queries, new SearchOptions(5, MaxThreads: 2));
+
+        for (var q = 0; q < queries.Length; q++)
+        {
+            Assert.Equal(one[q].Select(r => (r.Id, r.Distance)), two[q].Select(r => (r.Id, r.Distance)));
+            var expected = Reference.Rank(metric, queries[q], stored.Select(r => (r.Id, r.Vector))).Take(5).Select(e => e.Id);
+            Assert.Equal(expected, two[q].Select(r => r.Id));
+        }
+    }
+
     [Fact]
     public void SearchMany_WithABadQuery_FailsNamingIt_AndSearchesNothing()
     {

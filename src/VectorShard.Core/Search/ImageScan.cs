@@ -13,9 +13,16 @@ public static class ImageScan
     /// <summary>How many queries the kernel scores against a chunk in one call.</summary>
     public const int QueryGroup = 8;
 
-    /// <summary>For each query, its k nearest (id, distance) within <paramref name="maxDistance"/>, nearest first.</summary>
+    /// <summary>Below this many floats (16 MiB), one thread scans: starting threads would cost more than it saves.</summary>
+    public const long ParallelThresholdFloats = 4L << 20;
+
+    /// <summary>
+    /// For each query, its k nearest (id, distance) within <paramref name="maxDistance"/>, nearest first.
+    /// A large image is split into contiguous runs of chunks scanned by up to <paramref name="maxThreads"/>
+    /// threads (0: one per core), each with its own top-k, merged at the end.
+    /// </summary>
     public static (long Id, float Distance)[][] Run(VectorImage image, DistanceMetric metric, IReadOnlyList<float[]> queries,
-        IReadOnlyList<float> queryNorms, int k, float maxDistance, VectorKernel kernel)
+        IReadOnlyList<float> queryNorms, int k, float maxDistance, VectorKernel kernel, int maxThreads = 0)
     {
         var dimension = image.Dimension;
         var packed = new float[queries.Count * dimension];
@@ -25,26 +32,55 @@ public static class ImageScan
         }
 
         var limit = DistanceFunction.RankingLimit(metric, maxDistance);
-        var best = queries.Select(_ => new TopK(k)).ToArray();
-        var scores = new float[QueryGroup * image.RowsPerChunk];
-        for (var c = 0; c < image.ChunkCount; c++)
+        var threads = (long)image.Count * dimension < ParallelThresholdFloats ? 1
+            : Math.Min(image.ChunkCount, maxThreads > 0 ? maxThreads : Environment.ProcessorCount);
+        var partial = new TopK[threads][];
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
-            var (vectors, norms, ids) = image.GetChunk(c);
-            var rows = ids.Length;
-            for (var first = 0; first < queries.Count; first += QueryGroup)
+            var first = (int)((long)image.ChunkCount * t / threads);
+            var end = (int)((long)image.ChunkCount * (t + 1) / threads);
+            partial[t] = ScanChunks(image, metric, packed, queries.Count, queryNorms, k, limit, kernel, first, end);
+        });
+
+        var best = partial[0];
+        for (var t = 1; t < threads; t++)
+        {
+            for (var q = 0; q < queries.Count; q++)
             {
-                var group = Math.Min(QueryGroup, queries.Count - first);
-                var groupQueries = packed.AsSpan(first * dimension, group * dimension);
-                var groupScores = scores.AsSpan(0, group * rows);
-                Score(kernel, metric, groupQueries, group, vectors.Span, dimension, groupScores);
-                for (var q = 0; q < group; q++)
+                foreach (var (id, distance) in partial[t][q].ToSortedArray())
                 {
-                    Collect(metric, groupScores.Slice(q * rows, rows), queryNorms[first + q], norms.Span, ids.Span, limit, best[first + q]);
+                    best[q].Add(id, distance);
                 }
             }
         }
 
         return best.Select(top => DistanceFunction.Finish(metric, top)).ToArray();
+    }
+
+    // One thread's share: chunks [first, end) against every query.
+    private static TopK[] ScanChunks(VectorImage image, DistanceMetric metric, float[] packed, int queryCount,
+        IReadOnlyList<float> queryNorms, int k, float limit, VectorKernel kernel, int first, int end)
+    {
+        var dimension = image.Dimension;
+        var best = Enumerable.Range(0, queryCount).Select(_ => new TopK(k)).ToArray();
+        var scores = new float[QueryGroup * image.RowsPerChunk];
+        for (var c = first; c < end; c++)
+        {
+            var (vectors, norms, ids) = image.GetChunk(c);
+            var rows = ids.Length;
+            for (var start = 0; start < queryCount; start += QueryGroup)
+            {
+                var group = Math.Min(QueryGroup, queryCount - start);
+                var groupScores = scores.AsSpan(0, group * rows);
+                Score(kernel, metric, packed.AsSpan(start * dimension, group * dimension), group, vectors.Span, dimension, groupScores);
+                for (var q = 0; q < group; q++)
+                {
+                    Collect(metric, groupScores.Slice(q * rows, rows), queryNorms[start + q], norms.Span, ids.Span, limit, best[start + q]);
+                }
+            }
+        }
+
+        return best;
     }
 
     private static void Score(VectorKernel kernel, DistanceMetric metric, ReadOnlySpan<float> queries, int count,

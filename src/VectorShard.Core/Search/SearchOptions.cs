@@ -1,4 +1,8 @@
 namespace VectorShard.Core.Search;
 
 /// <summary>How many neighbours to return, how far they may be, and which vectors qualify.</summary>
-public sealed record SearchOptions(int K = 10, float MaxDistance = float.PositiveInfinity, MetadataFilter? Filter = null);
+/// <param name="K">How many neighbours per query.</param>
+/// <param name="MaxDistance">Only neighbours at this distance or nearer.</param>
+/// <param name="Filter">Only vectors whose metadata matches.</param>
+/// <param name="MaxThreads">Threads one search may use on a large shard; 0 = one per core.</param>
+public sealed record SearchOptions(int K = 10, float MaxDistance = float.PositiveInfinity, MetadataFilter? Filter = null, int MaxThreads = 0);
