@@ -154,6 +154,7 @@ namespace VectorShard.Benchmarks
             {
                 Contenders.VectorShardExact(shard, w.K, allCores: false),
                 Contenders.VectorShardExact(shard, w.K, allCores: true),
+                Contenders.VectorShardInt8(shard, w.K, oversample: 4),
                 Contenders.VectorShardBatched(shard, w.K, 8, out var binding),
                 Contenders.VectorShardBatched(shard, w.K, 64, out _),
                 Contenders.NaiveAdoNet(naive, w),

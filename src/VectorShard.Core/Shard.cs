@@ -265,9 +265,11 @@ public sealed class Shard : IDisposable
         var norms = queries.Select((query, i) => CheckQuery(query, firstQueryIndex + i)).ToArray();
         return Run(() =>
         {
-            var nearest = options.Filter is null
-                ? ImageScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance, VectorKernels.Current, options.MaxThreads)
-                : queries.Select((query, i) => ExactScan.Run(_connection, _header.Metric, query, norms[i], options.K, options.MaxDistance, options.Filter)).ToArray();
+            var nearest = options.Filter is not null
+                ? queries.Select((query, i) => ExactScan.Run(_connection, _header.Metric, query, norms[i], options.K, options.MaxDistance, options.Filter)).ToArray()
+                : options.Quantization == SearchQuantization.Int8
+                ? QuantizedScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance, Math.Max(1, options.Oversample), VectorKernels.Current)
+                : ImageScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance, VectorKernels.Current, options.MaxThreads);
             var labels = VectorReader.Labels(_statements, nearest.SelectMany(n => n).Select(n => n.Id));
             return nearest.Select((found, q) => (IReadOnlyList<SearchResult>)found.Select((n, rank) => new SearchResult(
                 firstQueryIndex + q, rank + 1, n.Id, labels[n.Id].Key, n.Distance, labels[n.Id].Metadata, Path)).ToArray()).ToArray();

@@ -312,6 +312,22 @@ Describe 'Search-Vector: the shard' {
     }
 }
 
+Describe 'Search-Vector -Quantization Int8' {
+    It 'finds the exact neighbours when every candidate is rescored (<Metric>)' -ForEach @(@{ Metric = 'Cosine' }, @{ Metric = 'L2' }) {
+        $query = New-TestVector -Dimension $Dimension -Random (New-TestRandom 77)
+        $exact = Search-Vector $Shards[$Metric] -Query $query -K 5
+        $quantized = Search-Vector $Shards[$Metric] -Query $query -K 5 -Quantization Int8 -Oversample 100
+
+        @($quantized.Key) | Should -Be @($exact.Key)
+        Assert-MatchesReference $quantized (Get-ReferenceNeighbour -Rows $Rows -Query $query -Metric $Metric -K 5)
+    }
+
+    It 'rejects -Oversample 0' {
+        { Search-Vector $Shards.L2 -Query (New-TestVector -Dimension $Dimension) -Quantization Int8 -Oversample 0 } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,VectorShard.PowerShell.Commands.SearchVectorCommand'
+    }
+}
+
 Describe 'Search-Vector distances for orthogonal vectors' {
     AfterAll { Remove-TestShard }
 

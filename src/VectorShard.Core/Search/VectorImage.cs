@@ -35,6 +35,9 @@ public sealed class VectorImage
     /// <summary>The number of chunks holding rows.</summary>
     public int ChunkCount => (Count + RowsPerChunk - 1) / RowsPerChunk;
 
+    /// <summary>Whether int8 codes of every row are kept beside the floats (for quantized search).</summary>
+    public bool HasInt8Codes { get; private set; }
+
     /// <summary>SQLite's data_version when this image last matched the file.</summary>
     public long DataVersion { get; set; }
 
@@ -57,6 +60,50 @@ public sealed class VectorImage
         var rows = Math.Min(RowsPerChunk, Count - index * RowsPerChunk);
         var chunk = _chunks[index];
         return (chunk.Vectors.AsMemory(0, rows * Dimension), chunk.Norms.AsMemory(0, rows), chunk.Ids.AsMemory(0, rows));
+    }
+
+    /// <summary>The int8 codes (rows × dimension) and per-row scales of chunk <paramref name="index"/>; needs <see cref="EnsureInt8Codes"/>.</summary>
+    public (ReadOnlyMemory<sbyte> Codes, ReadOnlyMemory<float> Scales) GetChunkCodes(int index)
+    {
+        var rows = Math.Min(RowsPerChunk, Count - index * RowsPerChunk);
+        var chunk = _chunks[index];
+        return (chunk.Codes!.AsMemory(0, rows * Dimension), chunk.Scales!.AsMemory(0, rows));
+    }
+
+    /// <summary>Quantizes every row to int8 (once); later writes keep the codes in step.</summary>
+    public void EnsureInt8Codes()
+    {
+        if (HasInt8Codes)
+        {
+            return;
+        }
+
+        foreach (var chunk in _chunks)
+        {
+            chunk.AddCodes(RowsPerChunk, Dimension);
+        }
+
+        for (var row = 0; row < Count; row++)
+        {
+            var (chunk, offset) = Locate(row);
+            chunk.Scales![offset] = Int8Codes.Quantize(chunk.Vectors.AsSpan(offset * Dimension, Dimension), chunk.Codes.AsSpan(offset * Dimension, Dimension));
+        }
+
+        HasInt8Codes = true;
+    }
+
+    /// <summary>The vector and norm of the row with this id, or false if there is none.</summary>
+    public bool TryGetRow(long id, out ReadOnlyMemory<float> vector, out float norm)
+    {
+        if (!_rowOfId.TryGetValue(id, out var row))
+        {
+            (vector, norm) = (default, 0);
+            return false;
+        }
+
+        var (chunk, offset) = Locate(row);
+        (vector, norm) = (chunk.Vectors.AsMemory(offset * Dimension, Dimension), chunk.Norms[offset]);
+        return true;
     }
 
     /// <summary>Adds a row, or overwrites the row with the same id (an upsert).</summary>
@@ -95,7 +142,13 @@ public sealed class VectorImage
     {
         if (Count == _chunks.Count * RowsPerChunk)
         {
-            _chunks.Add(new Chunk(RowsPerChunk, Dimension));
+            var chunk = new Chunk(RowsPerChunk, Dimension);
+            if (HasInt8Codes)
+            {
+                chunk.AddCodes(RowsPerChunk, Dimension);
+            }
+
+            _chunks.Add(chunk);
         }
 
         Write(Count, id, vector, norm);
@@ -108,6 +161,10 @@ public sealed class VectorImage
         vector.CopyTo(chunk.Vectors.AsSpan(offset * Dimension, Dimension));
         chunk.Norms[offset] = norm;
         chunk.Ids[offset] = id;
+        if (HasInt8Codes)
+        {
+            chunk.Scales![offset] = Int8Codes.Quantize(vector, chunk.Codes.AsSpan(offset * Dimension, Dimension));
+        }
     }
 
     private (Chunk Chunk, int Offset) Locate(int row) => (_chunks[row / RowsPerChunk], row % RowsPerChunk);
@@ -119,5 +176,15 @@ public sealed class VectorImage
         public float[] Norms { get; } = new float[rows];
 
         public long[] Ids { get; } = new long[rows];
+
+        public sbyte[]? Codes { get; private set; }
+
+        public float[]? Scales { get; private set; }
+
+        public void AddCodes(int rowCount, int dimension)
+        {
+            Codes = new sbyte[rowCount * dimension];
+            Scales = new float[rowCount];
+        }
     }
 }

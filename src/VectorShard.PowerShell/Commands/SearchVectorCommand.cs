@@ -43,6 +43,15 @@ public sealed class SearchVectorCommand : ShardCommandBase
     [Parameter]
     public Hashtable? Filter { get; set; }
 
+    /// <summary>None (exact), or Int8: an approximate prescan over int8 codes, then exact rescoring of K × Oversample candidates.</summary>
+    [Parameter]
+    public SearchQuantization Quantization { get; set; } = SearchQuantization.None;
+
+    /// <summary>With -Quantization: candidates rescored exactly per neighbour wanted.</summary>
+    [Parameter]
+    [ValidateRange(1, 1000)]
+    public int Oversample { get; set; } = 4;
+
     /// <summary>How many piped queries share one pass over the shard; their results come out together.</summary>
     [Parameter]
     [ValidateRange(1, 4096)]
@@ -57,8 +66,9 @@ public sealed class SearchVectorCommand : ShardCommandBase
             throw ShardErrors.ShardNotFound(string.Join(", ", Shard.Select(s => s.Path)));
         }
 
-        _options = new SearchOptions(K, Threshold, Filter is null ? null
-            : new MetadataFilter(Filter.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value is PSObject p ? p.BaseObject : e.Value)));
+        var filter = Filter is null ? null
+            : new MetadataFilter(Filter.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value is PSObject p ? p.BaseObject : e.Value));
+        _options = new SearchOptions(K, Threshold, filter, Quantization: Quantization, Oversample: Oversample);
     }, Shard);
 
     /// <inheritdoc />

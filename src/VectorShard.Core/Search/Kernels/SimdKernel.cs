@@ -27,13 +27,16 @@ internal readonly struct SquaredStep : IKernelStep
 /// the instructions). Layout of the work:
 /// <list type="bullet">
 /// <item>One query (the *Rows methods): four rows at a time share each loaded query vector
-/// (<see cref="Micro1x4{TStep}"/>, four independent accumulator chains hide the FMA latency); leftover rows use
-/// a single-row loop with four accumulators.</item>
-/// <item>Many queries: rows are cut into blocks of about <see cref="RowBlockBytes"/> (they stay in L2 while every
-/// query passes over them, so memory is read once per batch, not once per query); within a block, groups of
-/// four queries meet pairs of rows in <see cref="Micro4x2{TStep}"/>: eight accumulators, each loaded row vector
-/// feeds four FMAs and each query vector two. Leftover queries (queryCount mod 4) take the one-query path
-/// over the same block.</item>
+/// (<see cref="Micro1x4{TStep}"/>; four independent accumulator chains hide the FMA latency); leftover rows use
+/// a single-row loop with four accumulators. This path is bound by memory bandwidth for any realistic shard.</item>
+/// <item>Many queries: rows are cut into blocks of about <see cref="RowBlockBytes"/> that stay in L2 while every
+/// query passes over them, so memory is read once per batch, not once per query. Within a block, groups of four
+/// queries (in L1) meet four rows at a time (<see cref="Micro4x4{TStep}"/>, 16 accumulators, where the backend has
+/// 32 vector registers: AVX-512, NEON) or two rows at a time (<see cref="Micro4x2{TStep}"/>, 8 accumulators,
+/// for the 16 registers of SSE and AVX2): each loaded row vector feeds four FMAs. While the groups work on one
+/// block, the micro-kernels prefetch the next block, so that it is read from memory in the background rather
+/// than in a memory-bound first pass. Leftover queries (queryCount mod 4) take the one-query path over the
+/// same block.</item>
 /// <item>Tails (dimension not a multiple of the width) reload the last full vector, overlapping the previous one,
 /// with the already-counted lanes masked to zero. Dimensions below one vector fall back to <see cref="ScalarKernel"/>.</item>
 /// </list>
@@ -42,8 +45,22 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
     where TOps : struct, ISimdOps<TVec>
     where TVec : struct
 {
-    /// <summary>Bytes of rows per block in the many-query path (tuned by the kernel benchmark; L2 is 1 MB on the machine measured).</summary>
+    /// <summary>
+    /// Bytes of rows per block in the many-query path. Measured on the benchmark machine (1 MB L2): 64 KB to
+    /// 512 KB all within noise of each other; 128 KB leaves room in L2 for the block being prefetched.
+    /// </summary>
     internal const int RowBlockBytes = 128 * 1024;
+
+    /// <summary>Rows per micro-kernel call in the many-query path: four where there are 32 vector registers.</summary>
+    private static int RowsPerCall => TOps.VectorRegisters >= 32 ? 4 : 2;
+
+    /// <summary>
+    /// Cache lines prefetched per micro-kernel step. The next block must be fully prefetched while the groups of
+    /// one batch pass over the current block; with two groups (a batch of 8) that takes RowsPerCall × Width / 32
+    /// lines per step: 2 for AVX-512 (4 rows × 16 floats), at most 1 elsewhere. Measured: AVX-512 at batch 8
+    /// went from 0.63 to 0.49 ms per query with 2 lines per step, and did not improve with 1.
+    /// </summary>
+    private static int PrefetchLinesPerStep => RowsPerCall * TOps.Width / 32 >= 2 ? 2 : 1;
 
     /// <inheritdoc/>
     public sealed override void DotRows(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dimension, Span<float> results) =>
@@ -61,6 +78,8 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
     public sealed override void SquaredDistanceRowsMany(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results) =>
         Many<SquaredStep>(queries, queryCount, rows, dimension, results);
 
+    // AggressiveOptimization on the entry points: SIMD code is many times slower unoptimized, and a search may
+    // call a kernel only a few times (each over many rows), too few for tiered compilation to catch up.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows<TStep>(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dimension, Span<float> results)
         where TStep : struct, IKernelStep
@@ -108,40 +127,45 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         ref var result0 = ref MemoryMarshal.GetReference(results);
         var n = (nuint)dimension;
 
-        // An even number of rows per block, at least two.
-        var block = Math.Max(2, RowBlockBytes / (dimension * sizeof(float))) & ~1;
+        // A whole number of micro-kernel calls per block (at least one).
+        var block = Math.Max(RowsPerCall, RowBlockBytes / (dimension * sizeof(float)) / RowsPerCall * RowsPerCall);
         for (var start = 0; start < rowCount; start += block)
         {
             var end = Math.Min(rowCount, start + block);
 
-            // While the groups of queries work on this block (from L2), prefetch the next one, a cache line per
-            // micro-kernel step, so that memory is read in the background instead of in a separate,
-            // memory-bound first pass. Without a next block the cursor stays on this block's first line.
-            var nextEnd = Math.Min(rowCount, end + block);
+            // The prefetch cursor walks the next block (in floats from its start) and stops on its last line.
+            // Without a next block it stays on this block's first line (an L1 hit).
             ref var next = ref Unsafe.Add(ref row0, (nint)(end < rowCount ? end : start) * dimension);
             nuint cursor = 0;
-            var cursorEnd = (nuint)(nextEnd - end) * n;
+            var cursorEnd = (nuint)(Math.Min(rowCount, end + block) - end) * n;
 
             var q = 0;
             for (; q + 4 <= queryCount; q += 4)
             {
                 ref var qa = ref Unsafe.Add(ref query0, (nint)q * dimension);
-                ref var qb = ref Unsafe.Add(ref qa, dimension);
-                ref var qc = ref Unsafe.Add(ref qb, dimension);
-                ref var qd = ref Unsafe.Add(ref qc, dimension);
                 ref var out0 = ref Unsafe.Add(ref result0, (nint)q * rowCount);
                 var i = start;
+                if (RowsPerCall == 4)
+                {
+                    for (; i + 4 <= end; i += 4)
+                    {
+                        Micro4x4<TStep>(ref qa, ref Unsafe.Add(ref row0, (nint)i * dimension), n,
+                            ref Unsafe.Add(ref out0, i), rowCount, ref next, ref cursor, cursorEnd);
+                    }
+                }
+
                 for (; i + 2 <= end; i += 2)
                 {
-                    ref var r = ref Unsafe.Add(ref row0, (nint)i * dimension);
-                    Micro4x2<TStep>(ref qa, ref qb, ref qc, ref qd, ref r, ref Unsafe.Add(ref r, dimension), n,
+                    Micro4x2<TStep>(ref qa, ref Unsafe.Add(ref row0, (nint)i * dimension), n,
                         ref Unsafe.Add(ref out0, i), rowCount, ref next, ref cursor, cursorEnd);
                 }
 
                 if (i < end)
                 {
-                    // Four queries against the last row: the one-row-many-operands kernel with the roles swapped.
-                    Micro1x4<TStep>(ref Unsafe.Add(ref row0, (nint)i * dimension), ref qa, ref qb, ref qc, ref qd, n,
+                    // Four queries against the last row: the one-against-four kernel with the roles swapped.
+                    ref var qb = ref Unsafe.Add(ref qa, dimension);
+                    ref var qc = ref Unsafe.Add(ref qb, dimension);
+                    Micro1x4<TStep>(ref Unsafe.Add(ref row0, (nint)i * dimension), ref qa, ref qb, ref qc, ref Unsafe.Add(ref qc, dimension), n,
                         out var s0, out var s1, out var s2, out var s3);
                     ref var o = ref Unsafe.Add(ref out0, i);
                     o = s0;
@@ -210,6 +234,21 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         }
 
         return TOps.MultiplyAdd(TOps.And(q, mask), r, accumulator);
+    }
+
+    /// <summary>Prefetches the next line(s) of the next block and advances the cursor, stopping on its last line.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nuint PrefetchStep(ref float prefetch, nuint cursor, nuint cursorEnd)
+    {
+        TOps.Prefetch(ref Unsafe.Add(ref prefetch, cursor));
+        cursor = cursor + 16 < cursorEnd ? cursor + 16 : cursor;
+        if (PrefetchLinesPerStep > 1)
+        {
+            TOps.Prefetch(ref Unsafe.Add(ref prefetch, cursor));
+            cursor = cursor + 16 < cursorEnd ? cursor + 16 : cursor;
+        }
+
+        return cursor;
     }
 
     /// <summary>One pair, four accumulators (n ≥ Width).</summary>
@@ -287,30 +326,29 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
     }
 
     /// <summary>
-    /// Four queries against two rows (n ≥ Width): eight accumulators; each row vector is loaded once for four
-    /// FMAs, each query vector once for two. Writes out[qi * stride + ri]. Each step also prefetches the line
-    /// at prefetch[cursor] and advances the cursor by a line, up to (not past) cursorEnd.
+    /// Four queries (contiguous from <paramref name="q0"/>) against two rows (contiguous from <paramref name="r0"/>),
+    /// n ≥ Width: eight accumulators; each row vector is loaded once for four FMAs, each query vector once for two.
+    /// Writes output[qi * stride + ri]. Each step also prefetches from the next block (see <see cref="PrefetchStep"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Micro4x2<TStep>(ref float q0, ref float q1, ref float q2, ref float q3, ref float r0, ref float r1, nuint n,
-        ref float output, int stride, ref float prefetch, ref nuint cursor, nuint cursorEnd)
+    private static void Micro4x2<TStep>(ref float q0, ref float r0, nuint n, ref float output, int stride,
+        ref float prefetch, ref nuint cursor, nuint cursorEnd)
         where TStep : struct, IKernelStep
     {
+        ref var q1 = ref Unsafe.Add(ref q0, n);
+        ref var q2 = ref Unsafe.Add(ref q1, n);
+        ref var q3 = ref Unsafe.Add(ref q2, n);
+        ref var r1 = ref Unsafe.Add(ref r0, n);
         var w = (nuint)TOps.Width;
-        var a00 = TOps.Zero;
-        var a01 = TOps.Zero;
-        var a10 = TOps.Zero;
-        var a11 = TOps.Zero;
-        var a20 = TOps.Zero;
-        var a21 = TOps.Zero;
-        var a30 = TOps.Zero;
-        var a31 = TOps.Zero;
+        TVec a00 = TOps.Zero, a01 = TOps.Zero;
+        TVec a10 = TOps.Zero, a11 = TOps.Zero;
+        TVec a20 = TOps.Zero, a21 = TOps.Zero;
+        TVec a30 = TOps.Zero, a31 = TOps.Zero;
         var c = cursor;
         nuint k = 0;
         for (; k + w <= n; k += w)
         {
-            TOps.Prefetch(ref Unsafe.Add(ref prefetch, c));
-            c = c + 16 < cursorEnd ? c + 16 : c;
+            c = PrefetchStep(ref prefetch, c, cursorEnd);
             var rv0 = TOps.Load(ref r0, k);
             var rv1 = TOps.Load(ref r1, k);
             var qv = TOps.Load(ref q0, k);
@@ -348,7 +386,6 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         }
 
         cursor = c;
-
         output = TOps.Sum(a00);
         Unsafe.Add(ref output, 1) = TOps.Sum(a01);
         ref var o1 = ref Unsafe.Add(ref output, stride);
@@ -360,5 +397,110 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         ref var o3 = ref Unsafe.Add(ref o2, stride);
         o3 = TOps.Sum(a30);
         Unsafe.Add(ref o3, 1) = TOps.Sum(a31);
+    }
+
+    /// <summary>
+    /// Four queries against four rows (both contiguous), n ≥ Width: sixteen accumulators, for backends with 32
+    /// vector registers. Each row vector is loaded once for four FMAs and each query vector once for four, so
+    /// loads never limit the FMA rate. Writes output[qi * stride + ri]; prefetches like <see cref="Micro4x2{TStep}"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Micro4x4<TStep>(ref float q0, ref float r0, nuint n, ref float output, int stride,
+        ref float prefetch, ref nuint cursor, nuint cursorEnd)
+        where TStep : struct, IKernelStep
+    {
+        ref var q1 = ref Unsafe.Add(ref q0, n);
+        ref var q2 = ref Unsafe.Add(ref q1, n);
+        ref var q3 = ref Unsafe.Add(ref q2, n);
+        ref var r1 = ref Unsafe.Add(ref r0, n);
+        ref var r2 = ref Unsafe.Add(ref r1, n);
+        ref var r3 = ref Unsafe.Add(ref r2, n);
+        var w = (nuint)TOps.Width;
+        TVec a00 = TOps.Zero, a01 = TOps.Zero, a02 = TOps.Zero, a03 = TOps.Zero;
+        TVec a10 = TOps.Zero, a11 = TOps.Zero, a12 = TOps.Zero, a13 = TOps.Zero;
+        TVec a20 = TOps.Zero, a21 = TOps.Zero, a22 = TOps.Zero, a23 = TOps.Zero;
+        TVec a30 = TOps.Zero, a31 = TOps.Zero, a32 = TOps.Zero, a33 = TOps.Zero;
+        var c = cursor;
+        nuint k = 0;
+        for (; k + w <= n; k += w)
+        {
+            c = PrefetchStep(ref prefetch, c, cursorEnd);
+            var rv0 = TOps.Load(ref r0, k);
+            var rv1 = TOps.Load(ref r1, k);
+            var rv2 = TOps.Load(ref r2, k);
+            var rv3 = TOps.Load(ref r3, k);
+            var qv = TOps.Load(ref q0, k);
+            a00 = Step<TStep>(qv, rv0, a00);
+            a01 = Step<TStep>(qv, rv1, a01);
+            a02 = Step<TStep>(qv, rv2, a02);
+            a03 = Step<TStep>(qv, rv3, a03);
+            qv = TOps.Load(ref q1, k);
+            a10 = Step<TStep>(qv, rv0, a10);
+            a11 = Step<TStep>(qv, rv1, a11);
+            a12 = Step<TStep>(qv, rv2, a12);
+            a13 = Step<TStep>(qv, rv3, a13);
+            qv = TOps.Load(ref q2, k);
+            a20 = Step<TStep>(qv, rv0, a20);
+            a21 = Step<TStep>(qv, rv1, a21);
+            a22 = Step<TStep>(qv, rv2, a22);
+            a23 = Step<TStep>(qv, rv3, a23);
+            qv = TOps.Load(ref q3, k);
+            a30 = Step<TStep>(qv, rv0, a30);
+            a31 = Step<TStep>(qv, rv1, a31);
+            a32 = Step<TStep>(qv, rv2, a32);
+            a33 = Step<TStep>(qv, rv3, a33);
+        }
+
+        if (k < n)
+        {
+            var t = n - w;
+            var mask = TOps.TailMask(n - k);
+            var rv0 = TOps.Load(ref r0, t);
+            var rv1 = TOps.Load(ref r1, t);
+            var rv2 = TOps.Load(ref r2, t);
+            var rv3 = TOps.Load(ref r3, t);
+            var qv = TOps.Load(ref q0, t);
+            a00 = MaskedStep<TStep>(qv, rv0, mask, a00);
+            a01 = MaskedStep<TStep>(qv, rv1, mask, a01);
+            a02 = MaskedStep<TStep>(qv, rv2, mask, a02);
+            a03 = MaskedStep<TStep>(qv, rv3, mask, a03);
+            qv = TOps.Load(ref q1, t);
+            a10 = MaskedStep<TStep>(qv, rv0, mask, a10);
+            a11 = MaskedStep<TStep>(qv, rv1, mask, a11);
+            a12 = MaskedStep<TStep>(qv, rv2, mask, a12);
+            a13 = MaskedStep<TStep>(qv, rv3, mask, a13);
+            qv = TOps.Load(ref q2, t);
+            a20 = MaskedStep<TStep>(qv, rv0, mask, a20);
+            a21 = MaskedStep<TStep>(qv, rv1, mask, a21);
+            a22 = MaskedStep<TStep>(qv, rv2, mask, a22);
+            a23 = MaskedStep<TStep>(qv, rv3, mask, a23);
+            qv = TOps.Load(ref q3, t);
+            a30 = MaskedStep<TStep>(qv, rv0, mask, a30);
+            a31 = MaskedStep<TStep>(qv, rv1, mask, a31);
+            a32 = MaskedStep<TStep>(qv, rv2, mask, a32);
+            a33 = MaskedStep<TStep>(qv, rv3, mask, a33);
+        }
+
+        cursor = c;
+        ref var o = ref output;
+        o = TOps.Sum(a00);
+        Unsafe.Add(ref o, 1) = TOps.Sum(a01);
+        Unsafe.Add(ref o, 2) = TOps.Sum(a02);
+        Unsafe.Add(ref o, 3) = TOps.Sum(a03);
+        o = ref Unsafe.Add(ref o, stride);
+        o = TOps.Sum(a10);
+        Unsafe.Add(ref o, 1) = TOps.Sum(a11);
+        Unsafe.Add(ref o, 2) = TOps.Sum(a12);
+        Unsafe.Add(ref o, 3) = TOps.Sum(a13);
+        o = ref Unsafe.Add(ref o, stride);
+        o = TOps.Sum(a20);
+        Unsafe.Add(ref o, 1) = TOps.Sum(a21);
+        Unsafe.Add(ref o, 2) = TOps.Sum(a22);
+        Unsafe.Add(ref o, 3) = TOps.Sum(a23);
+        o = ref Unsafe.Add(ref o, stride);
+        o = TOps.Sum(a30);
+        Unsafe.Add(ref o, 1) = TOps.Sum(a31);
+        Unsafe.Add(ref o, 2) = TOps.Sum(a32);
+        Unsafe.Add(ref o, 3) = TOps.Sum(a33);
     }
 }

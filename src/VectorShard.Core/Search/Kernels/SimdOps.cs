@@ -17,6 +17,9 @@ internal interface ISimdOps<TVec>
     /// <summary>Floats per vector.</summary>
     static abstract int Width { get; }
 
+    /// <summary>Architectural vector registers (16 for SSE and AVX2; 32 for AVX-512 and ARM64), which bounds the accumulators a micro-kernel can keep.</summary>
+    static abstract int VectorRegisters { get; }
+
     static abstract TVec Zero { get; }
 
     static abstract TVec Load(ref float source, nuint index);
@@ -64,6 +67,8 @@ internal readonly struct Sse128Ops : ISimdOps<Vector128<float>>
 {
     public static int Width => Vector128<float>.Count;
 
+    public static int VectorRegisters => 16;
+
     public static Vector128<float> Zero => Vector128<float>.Zero;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -95,6 +100,8 @@ internal readonly struct Sse128Ops : ISimdOps<Vector128<float>>
 internal readonly struct Neon128Ops : ISimdOps<Vector128<float>>
 {
     public static int Width => Vector128<float>.Count;
+
+    public static int VectorRegisters => 32;
 
     public static Vector128<float> Zero => Vector128<float>.Zero;
 
@@ -135,6 +142,8 @@ internal readonly struct Avx2Ops : ISimdOps<Vector256<float>>
 {
     public static int Width => Vector256<float>.Count;
 
+    public static int VectorRegisters => 16;
+
     public static Vector256<float> Zero => Vector256<float>.Zero;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -167,6 +176,8 @@ internal readonly struct Avx2Ops : ISimdOps<Vector256<float>>
 internal readonly struct Avx512Ops : ISimdOps<Vector512<float>>
 {
     public static int Width => Vector512<float>.Count;
+
+    public static int VectorRegisters => 32;
 
     public static Vector512<float> Zero => Vector512<float>.Zero;
 

@@ -1,0 +1,14 @@
+namespace VectorShard;
+
+/// <summary>How a search prescans the shard before exact rescoring.</summary>
+public enum SearchQuantization
+{
+    /// <summary>Exact: every vector is compared in float32.</summary>
+    None,
+
+    /// <summary>
+    /// Approximate prescan over int8 copies of the vectors (a quarter of the bytes), then exact float32
+    /// rescoring of the best K × oversample candidates. Fast; may miss a neighbour the prescan ranked too low.
+    /// </summary>
+    Int8,
+}
