@@ -110,6 +110,10 @@ namespace VectorShard.Benchmarks
             Console.WriteLine($"== {w.Title}");
             var stream = (ulong)(Workload.All.ToList().IndexOf(w) + 1);
             var data = DataGenerator.UnitVectors(w.Count, w.Dimension, options.Seed, stream);
+            if (w.WideNorms)
+            {
+                DataGenerator.SpreadNorms(data, w.Dimension, options.Seed + stream);
+            }
             var queryData = DataGenerator.UnitVectors(Math.Max(options.Queries, MinQuerySet), w.Dimension, options.Seed, stream + 1000);
             var queries = Enumerable.Range(0, queryData.Length / w.Dimension).Select(q => DataGenerator.Row(queryData, w.Dimension, q)).ToArray();
             Console.WriteLine($"  data generated ({clock.Elapsed.TotalSeconds:F1} s)");

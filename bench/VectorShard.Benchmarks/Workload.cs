@@ -3,7 +3,7 @@ using System.Globalization;
 namespace VectorShard.Benchmarks;
 
 /// <summary>One benchmark workload: how many stored vectors, their dimension, k and the metric.</summary>
-public sealed record Workload(string Name, int Count, int Dimension, int K, DistanceMetric Metric)
+public sealed record Workload(string Name, int Count, int Dimension, int K, DistanceMetric Metric, bool WideNorms = false)
 {
     /// <summary>The issue's workloads. W1/W2 match its reference figures (unit vectors, L2); W3 is cosine.</summary>
     public static readonly IReadOnlyList<Workload> All =
@@ -11,6 +11,8 @@ public sealed record Workload(string Name, int Count, int Dimension, int K, Dist
         new("W1", 10_000, 1536, 5, DistanceMetric.L2),
         new("W2", 100_000, 384, 10, DistanceMetric.L2),
         new("W3", 1_000_000, 96, 10, DistanceMetric.Cosine),
+        // Unnormalized vectors (norms 0.25 to 4), where the norm prefilter can prune under L2.
+        new("W4", 100_000, 384, 10, DistanceMetric.L2, WideNorms: true),
     ];
 
     /// <summary>Bytes of vector payload an exact query must read: count × dimension × 4.</summary>
@@ -18,11 +20,11 @@ public sealed record Workload(string Name, int Count, int Dimension, int K, Dist
 
     /// <summary>For titles: "W2 — 100,000 × 384, k=10, L2".</summary>
     public string Title => string.Create(CultureInfo.InvariantCulture,
-        $"{Name} — {Count:N0} × {Dimension}, k={K}, {Metric}");
+        $"{Name} — {Count:N0} × {Dimension}, k={K}, {Metric}{(WideNorms ? ", norms 0.25–4" : "")}");
 
     /// <summary>The file stem cached data is stored under: changes with anything that changes the data.</summary>
     public string CacheStem(ulong seed) => string.Create(CultureInfo.InvariantCulture,
-        $"{Name}-n{Count}-d{Dimension}-{Metric.ToString().ToLowerInvariant()}-seed{seed}-{DataGenerator.Version}");
+        $"{Name}-n{Count}-d{Dimension}-{Metric.ToString().ToLowerInvariant()}{(WideNorms ? "-wide" : "")}-seed{seed}-{DataGenerator.Version}");
 }
 
 /// <summary>
@@ -74,6 +76,20 @@ public static class DataGenerator
             }
         });
         return data;
+    }
+
+    /// <summary>Scales row r by 0.25 × 16^u(r), u uniform in [0, 1) from the seed: norms spread from 0.25 to 4.</summary>
+    public static void SpreadNorms(float[] data, int dimension, ulong seed)
+    {
+        var state = Mix(seed ^ 0xA5A5A5A5UL);
+        for (var r = 0; r < data.Length / dimension; r++)
+        {
+            var scale = (float)(0.25 * Math.Pow(16, (Next(ref state) >> 11) * (1.0 / (1UL << 53))));
+            foreach (ref var x in data.AsSpan(r * dimension, dimension))
+            {
+                x *= scale;
+            }
+        }
     }
 
     /// <summary>Row <paramref name="row"/> of a row-major matrix, as a new array.</summary>

@@ -296,6 +296,10 @@ public sealed class Shard : IDisposable
         if (_image is null || _image.DataVersion != DataVersion())
         {
             _image = VectorImage.Load(_connection, _header.Dimension);
+            if (NormPrefilter.Worthwhile(_image, _header.Metric))
+            {
+                _image.SortByNorm();
+            }
         }
 
         return _image;

@@ -64,8 +64,29 @@ public static class ImageScan
         var dimension = image.Dimension;
         var best = Enumerable.Range(0, queryCount).Select(_ => new TopK(k)).ToArray();
         var scores = new float[QueryGroup * image.RowsPerChunk];
-        for (var c = first; c < end; c++)
+        // A single query on a norm-sorted image visits chunks nearest its norm first and skips those the
+        // norm bound rules out; batches scan everything.
+        var prune = queryCount == 1 && image.IsSortedByNorm && metric != DistanceMetric.Cosine;
+        var order = Enumerable.Range(first, end - first);
+        if (prune)
         {
+            // L2: nearest norms first; Dot: largest norms first (they can have the largest products).
+            order = metric == DistanceMetric.L2
+                ? order.OrderBy(c => NormGap(image.GetChunkNormRange(c), queryNorms[0]))
+                : order.OrderByDescending(c => image.GetChunkNormRange(c).Max);
+        }
+
+        foreach (var c in order)
+        {
+            if (prune)
+            {
+                var (min, max) = image.GetChunkNormRange(c);
+                if (NormPrefilter.RulesOut(metric, queryNorms[0], min, max, MathF.Min(limit, best[0].Bound)))
+                {
+                    continue;
+                }
+            }
+
             var (vectors, norms, ids) = image.GetChunk(c);
             var rows = ids.Length;
             for (var start = 0; start < queryCount; start += QueryGroup)
@@ -82,6 +103,9 @@ public static class ImageScan
 
         return best;
     }
+
+    private static float NormGap((float Min, float Max) range, float queryNorm) =>
+        MathF.Max(0f, MathF.Max(range.Min - queryNorm, queryNorm - range.Max));
 
     private static void Score(VectorKernel kernel, DistanceMetric metric, ReadOnlySpan<float> queries, int count,
         ReadOnlySpan<float> rows, int dimension, Span<float> scores)

@@ -62,6 +62,53 @@ public sealed class VectorImage
         return (chunk.Vectors.AsMemory(0, rows * Dimension), chunk.Norms.AsMemory(0, rows), chunk.Ids.AsMemory(0, rows));
     }
 
+    /// <summary>
+    /// The smallest and largest norm chunk <paramref name="index"/> may hold: exact after a sort, wider (never
+    /// narrower) after removals, so bounds computed from it stay safe.
+    /// </summary>
+    public (float Min, float Max) GetChunkNormRange(int index) => (_chunks[index].MinNorm, _chunks[index].MaxNorm);
+
+    /// <summary>Whether rows are ordered by norm (until later writes append out of order).</summary>
+    public bool IsSortedByNorm { get; private set; }
+
+    /// <summary>(largest − smallest norm) ÷ largest norm over all rows: near 0 for unit vectors.</summary>
+    public float RelativeNormSpread()
+    {
+        var (min, max) = (float.PositiveInfinity, 0f);
+        for (var c = 0; c < ChunkCount; c++)
+        {
+            foreach (var norm in GetChunk(c).Norms.Span)
+            {
+                (min, max) = (MathF.Min(min, norm), MathF.Max(max, norm));
+            }
+        }
+
+        return max == 0 ? 0 : (max - min) / max;
+    }
+
+    /// <summary>
+    /// Reorders the rows by norm, so that each chunk covers a narrow band of norms that a norm bound can
+    /// rule out as a whole.
+    /// </summary>
+    public void SortByNorm()
+    {
+        var rows = Enumerable.Range(0, Count).Select(row => (Row: row, Locate(row).Chunk.Norms[row % RowsPerChunk]))
+            .OrderBy(r => r.Item2).Select(r => r.Row).ToArray();
+        var old = _chunks.ToArray();
+        var count = Count;
+        _chunks.Clear();
+        _rowOfId.Clear();
+        Count = 0;
+        foreach (var row in rows)
+        {
+            var chunk = old[row / RowsPerChunk];
+            var offset = row % RowsPerChunk;
+            Append(chunk.Ids[offset], chunk.Vectors.AsSpan(offset * Dimension, Dimension), chunk.Norms[offset]);
+        }
+
+        IsSortedByNorm = count == Count;
+    }
+
     /// <summary>The int8 codes (rows × dimension) and per-row scales of chunk <paramref name="index"/>; needs <see cref="EnsureInt8Codes"/>.</summary>
     public (ReadOnlyMemory<sbyte> Codes, ReadOnlyMemory<float> Scales) GetChunkCodes(int index)
     {
@@ -161,6 +208,8 @@ public sealed class VectorImage
         vector.CopyTo(chunk.Vectors.AsSpan(offset * Dimension, Dimension));
         chunk.Norms[offset] = norm;
         chunk.Ids[offset] = id;
+        chunk.MinNorm = MathF.Min(chunk.MinNorm, norm);
+        chunk.MaxNorm = MathF.Max(chunk.MaxNorm, norm);
         if (HasInt8Codes)
         {
             chunk.Scales![offset] = Int8Codes.Quantize(vector, chunk.Codes.AsSpan(offset * Dimension, Dimension));
@@ -176,6 +225,10 @@ public sealed class VectorImage
         public float[] Norms { get; } = new float[rows];
 
         public long[] Ids { get; } = new long[rows];
+
+        public float MinNorm { get; set; } = float.PositiveInfinity;
+
+        public float MaxNorm { get; set; }
 
         public sbyte[]? Codes { get; private set; }
 

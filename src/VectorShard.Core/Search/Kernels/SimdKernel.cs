@@ -52,15 +52,31 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
     internal const int RowBlockBytes = 128 * 1024;
 
     /// <summary>Rows per micro-kernel call in the many-query path: four where there are 32 vector registers.</summary>
-    private static int RowsPerCall => TOps.VectorRegisters >= 32 ? 4 : 2;
+    private static int RowsPerCall
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TOps.VectorRegisters >= 32 ? 4 : 2;
+    }
 
     /// <summary>
-    /// Cache lines prefetched per micro-kernel step. The next block must be fully prefetched while the groups of
-    /// one batch pass over the current block; with two groups (a batch of 8) that takes RowsPerCall × Width / 32
-    /// lines per step: 2 for AVX-512 (4 rows × 16 floats), at most 1 elsewhere. Measured: AVX-512 at batch 8
-    /// went from 0.63 to 0.49 ms per query with 2 lines per step, and did not improve with 1.
+    /// Cache lines to prefetch per micro-kernel step (0, 1, 2 or 4) for <paramref name="groups"/> groups of four
+    /// queries. The next block has Width / 16 × RowsPerCall lines per micro-kernel step of one group; with G groups
+    /// passing over a block, about that ÷ G lines per step bring it in by the end of the last group, and this
+    /// asks for twice that so it arrives early. Large batches need (almost) none: their later groups run long
+    /// enough for the hardware prefetcher, and the prefetch instructions would cost more than they save.
     /// </summary>
-    private static int PrefetchLinesPerStep => RowsPerCall * TOps.Width / 32 >= 2 ? 2 : 1;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PrefetchRate(int groups)
+    {
+        if (groups == 0 || groups >= 8)
+        {
+            return 0;
+        }
+
+        var twice = 2 * RowsPerCall * TOps.Width / 16;
+        var rate = (twice + groups - 1) / groups;
+        return rate >= 4 ? 4 : rate >= 2 ? 2 : rate;
+    }
 
     /// <inheritdoc/>
     public sealed override void DotRows(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dimension, Span<float> results) =>
@@ -129,6 +145,7 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
 
         // A whole number of micro-kernel calls per block (at least one).
         var block = Math.Max(RowsPerCall, RowBlockBytes / (dimension * sizeof(float)) / RowsPerCall * RowsPerCall);
+        var rate = PrefetchRate(queryCount / 4);
         for (var start = 0; start < rowCount; start += block)
         {
             var end = Math.Min(rowCount, start + block);
@@ -149,29 +166,20 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
                 {
                     for (; i + 4 <= end; i += 4)
                     {
-                        Micro4x4<TStep>(ref qa, ref Unsafe.Add(ref row0, (nint)i * dimension), n,
-                            ref Unsafe.Add(ref out0, i), rowCount, ref next, ref cursor, cursorEnd);
+                        cursor = Micro4x4<TStep>(ref qa, ref Unsafe.Add(ref row0, (nint)i * dimension), n,
+                            ref Unsafe.Add(ref out0, i), rowCount, ref next, cursor, cursorEnd, rate);
                     }
                 }
 
                 for (; i + 2 <= end; i += 2)
                 {
-                    Micro4x2<TStep>(ref qa, ref Unsafe.Add(ref row0, (nint)i * dimension), n,
-                        ref Unsafe.Add(ref out0, i), rowCount, ref next, ref cursor, cursorEnd);
+                    cursor = Micro4x2<TStep>(ref qa, ref Unsafe.Add(ref row0, (nint)i * dimension), n,
+                        ref Unsafe.Add(ref out0, i), rowCount, ref next, cursor, cursorEnd, rate);
                 }
 
                 if (i < end)
                 {
-                    // Four queries against the last row: the one-against-four kernel with the roles swapped.
-                    ref var qb = ref Unsafe.Add(ref qa, dimension);
-                    ref var qc = ref Unsafe.Add(ref qb, dimension);
-                    Micro1x4<TStep>(ref Unsafe.Add(ref row0, (nint)i * dimension), ref qa, ref qb, ref qc, ref Unsafe.Add(ref qc, dimension), n,
-                        out var s0, out var s1, out var s2, out var s3);
-                    ref var o = ref Unsafe.Add(ref out0, i);
-                    o = s0;
-                    Unsafe.Add(ref o, rowCount) = s1;
-                    Unsafe.Add(ref o, 2 * (nint)rowCount) = s2;
-                    Unsafe.Add(ref o, 3 * (nint)rowCount) = s3;
+                    Micro4x1<TStep>(ref qa, ref Unsafe.Add(ref row0, (nint)i * dimension), n, ref Unsafe.Add(ref out0, i), rowCount);
                 }
             }
 
@@ -236,19 +244,32 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         return TOps.MultiplyAdd(TOps.And(q, mask), r, accumulator);
     }
 
-    /// <summary>Prefetches the next line(s) of the next block and advances the cursor, stopping on its last line.</summary>
+    /// <summary>Prefetches the next <paramref name="rate"/> lines of the next block and advances the cursor, stopping on its last line.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static nuint PrefetchStep(ref float prefetch, nuint cursor, nuint cursorEnd)
+    private static nuint PrefetchStep(ref float prefetch, nuint cursor, nuint cursorEnd, int rate)
     {
-        TOps.Prefetch(ref Unsafe.Add(ref prefetch, cursor));
-        cursor = cursor + 16 < cursorEnd ? cursor + 16 : cursor;
-        if (PrefetchLinesPerStep > 1)
+        if (rate > 0)
         {
-            TOps.Prefetch(ref Unsafe.Add(ref prefetch, cursor));
-            cursor = cursor + 16 < cursorEnd ? cursor + 16 : cursor;
+            cursor = PrefetchLine(ref prefetch, cursor, cursorEnd);
+            if (rate > 1)
+            {
+                cursor = PrefetchLine(ref prefetch, cursor, cursorEnd);
+                if (rate > 2)
+                {
+                    cursor = PrefetchLine(ref prefetch, cursor, cursorEnd);
+                    cursor = PrefetchLine(ref prefetch, cursor, cursorEnd);
+                }
+            }
         }
 
         return cursor;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nuint PrefetchLine(ref float prefetch, nuint cursor, nuint cursorEnd)
+    {
+        TOps.Prefetch(ref Unsafe.Add(ref prefetch, cursor));
+        return cursor + 16 < cursorEnd ? cursor + 16 : cursor;
     }
 
     /// <summary>One pair, four accumulators (n ≥ Width).</summary>
@@ -325,14 +346,30 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         s3 = TOps.Sum(a3);
     }
 
+    /// <summary>Four queries (contiguous from <paramref name="q0"/>) against one row: <see cref="Micro1x4{TStep}"/> with the roles swapped.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Micro4x1<TStep>(ref float q0, ref float row, nuint n, ref float output, int stride)
+        where TStep : struct, IKernelStep
+    {
+        ref var q1 = ref Unsafe.Add(ref q0, n);
+        ref var q2 = ref Unsafe.Add(ref q1, n);
+        Micro1x4<TStep>(ref row, ref q0, ref q1, ref q2, ref Unsafe.Add(ref q2, n), n, out var s0, out var s1, out var s2, out var s3);
+        output = s0;
+        Unsafe.Add(ref output, stride) = s1;
+        Unsafe.Add(ref output, 2 * (nint)stride) = s2;
+        Unsafe.Add(ref output, 3 * (nint)stride) = s3;
+    }
+
     /// <summary>
     /// Four queries (contiguous from <paramref name="q0"/>) against two rows (contiguous from <paramref name="r0"/>),
     /// n ≥ Width: eight accumulators; each row vector is loaded once for four FMAs, each query vector once for two.
-    /// Writes output[qi * stride + ri]. Each step also prefetches from the next block (see <see cref="PrefetchStep"/>).
+    /// Writes output[qi * stride + ri]. Each step also prefetches from the next block (see <see cref="PrefetchStep"/>);
+    /// returns the advanced prefetch cursor. Not inlined: a kernel this size inlined into its caller exhausts the
+    /// JIT's inlining budget, which then leaves small helpers as calls inside the loop and spills the accumulators.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Micro4x2<TStep>(ref float q0, ref float r0, nuint n, ref float output, int stride,
-        ref float prefetch, ref nuint cursor, nuint cursorEnd)
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static nuint Micro4x2<TStep>(ref float q0, ref float r0, nuint n, ref float output, int stride,
+        ref float prefetch, nuint cursor, nuint cursorEnd, int rate)
         where TStep : struct, IKernelStep
     {
         ref var q1 = ref Unsafe.Add(ref q0, n);
@@ -348,7 +385,7 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         nuint k = 0;
         for (; k + w <= n; k += w)
         {
-            c = PrefetchStep(ref prefetch, c, cursorEnd);
+            c = PrefetchStep(ref prefetch, c, cursorEnd, rate);
             var rv0 = TOps.Load(ref r0, k);
             var rv1 = TOps.Load(ref r1, k);
             var qv = TOps.Load(ref q0, k);
@@ -385,7 +422,6 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
             a31 = MaskedStep<TStep>(qv, rv1, mask, a31);
         }
 
-        cursor = c;
         output = TOps.Sum(a00);
         Unsafe.Add(ref output, 1) = TOps.Sum(a01);
         ref var o1 = ref Unsafe.Add(ref output, stride);
@@ -397,6 +433,7 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         ref var o3 = ref Unsafe.Add(ref o2, stride);
         o3 = TOps.Sum(a30);
         Unsafe.Add(ref o3, 1) = TOps.Sum(a31);
+        return c;
     }
 
     /// <summary>
@@ -404,9 +441,9 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
     /// vector registers. Each row vector is loaded once for four FMAs and each query vector once for four, so
     /// loads never limit the FMA rate. Writes output[qi * stride + ri]; prefetches like <see cref="Micro4x2{TStep}"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Micro4x4<TStep>(ref float q0, ref float r0, nuint n, ref float output, int stride,
-        ref float prefetch, ref nuint cursor, nuint cursorEnd)
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static nuint Micro4x4<TStep>(ref float q0, ref float r0, nuint n, ref float output, int stride,
+        ref float prefetch, nuint cursor, nuint cursorEnd, int rate)
         where TStep : struct, IKernelStep
     {
         ref var q1 = ref Unsafe.Add(ref q0, n);
@@ -424,7 +461,7 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         nuint k = 0;
         for (; k + w <= n; k += w)
         {
-            c = PrefetchStep(ref prefetch, c, cursorEnd);
+            c = PrefetchStep(ref prefetch, c, cursorEnd, rate);
             var rv0 = TOps.Load(ref r0, k);
             var rv1 = TOps.Load(ref r1, k);
             var rv2 = TOps.Load(ref r2, k);
@@ -481,7 +518,6 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
             a33 = MaskedStep<TStep>(qv, rv3, mask, a33);
         }
 
-        cursor = c;
         ref var o = ref output;
         o = TOps.Sum(a00);
         Unsafe.Add(ref o, 1) = TOps.Sum(a01);
@@ -502,5 +538,6 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         Unsafe.Add(ref o, 1) = TOps.Sum(a31);
         Unsafe.Add(ref o, 2) = TOps.Sum(a32);
         Unsafe.Add(ref o, 3) = TOps.Sum(a33);
+        return c;
     }
 }
