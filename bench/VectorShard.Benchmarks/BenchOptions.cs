@@ -77,7 +77,7 @@ public sealed record BenchOptions(
         }
 
         var chosen = new List<Workload>();
-        foreach (var name in (workloads ?? (quick ? "W1,W2" : "W1,W2,W3")).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var name in (workloads ?? (quick ? "W1,W2" : "W1,W2,W3,W4")).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var workload = Workload.All.FirstOrDefault(w => string.Equals(w.Name, name, StringComparison.OrdinalIgnoreCase));
             if (workload is null)

@@ -1,0 +1,63 @@
+<#
+.SYNOPSIS
+    Measures what the cmdlets add on top of Core: Search-Vector against the Core search it calls, and
+    Add-Vector from the pipeline against Core's bulk insert, side by side in one process.
+.DESCRIPTION
+    Uses the shards the search benchmark caches (run `dotnet pwsh ./build.ps1 Bench` once first): W1
+    (10,000 × 1536) for search and 20,000 vectors of W2 (384 dims) for ingest. Core is reached through the
+    module's own load context, so both sides run the same code on the same data. Prints a table of medians
+    and the ratios the issue sets targets for (Search-Vector ≤ 1.3× Core; Add-Vector ≥ 100,000 vectors/s).
+.EXAMPLE
+    dotnet pwsh ./bench/Measure-Cmdlets.ps1
+#>
+param(
+    [string] $ModulePath = (Join-Path $PSScriptRoot '../out/VectorShard'),
+    [string] $Cache = (Join-Path ([Environment]::GetFolderPath('UserProfile')) '.cache/vectorshard-bench'),
+    [int] $Queries = 30,
+    [int] $IngestCount = 20000
+)
+$ErrorActionPreference = 'Stop'
+Import-Module $ModulePath
+$w1 = Get-ChildItem $Cache -Filter 'W1-*.vshard' | Select-Object -First 1
+$w2 = Get-ChildItem $Cache -Filter 'W2-*.vshard' | Select-Object -First 1
+if (-not $w1 -or -not $w2) { throw "No cached W1/W2 shards in ${Cache}: run 'dotnet pwsh ./build.ps1 Bench' first." }
+
+# Core, as the module loaded it (its private load context).
+$core = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'VectorShard' |
+    ForEach-Object Assemblies | Where-Object { $_.GetName().Name -eq 'VectorShard.Core' }
+if (-not $core) { $null = Get-VectorShard $w1.FullName; return & $PSCommandPath @PSBoundParameters }
+$registry = $core.GetType('VectorShard.Core.Storage.ShardRegistry')::Shared
+$optionsType = $core.GetType('VectorShard.Core.Search.SearchOptions')
+$inputType = $core.GetType('VectorShard.Core.Storage.VectorInput')
+
+function Measure-Median([scriptblock] $Work, [int] $Times) {
+    $null = & $Work   # warm-up
+    $samples = foreach ($i in 1..$Times) { (Measure-Command $Work).TotalMilliseconds }
+    ($samples | Sort-Object)[[int][math]::Floor($Times / 2)]
+}
+
+# Search: the same query through the cmdlet and through Core (one thread, k = 5).
+$shard = $registry.Open($w1.FullName)
+$query = (Get-Vector -Shard $w1.FullName -Id 1).Vector
+$options = [Activator]::CreateInstance($optionsType, @(5, [float]::PositiveInfinity, $null, 1, [VectorShard.SearchQuantization]::None, 4))
+$coreSearch = Measure-Median { $shard.Search($query, $options, 0) } $Queries
+$cmdletSearch = Measure-Median { Search-Vector -Shard $w1.FullName -Query $query -K 5 } $Queries
+
+# Ingest: 20,000 vectors of 384 dims, piped records into Add-Vector, and the same rows into Core's Add.
+$records = @(Get-Vector -Shard $w2.FullName | Select-Object -First $IngestCount)
+$target = Join-Path ([IO.Path]::GetTempPath()) "vectorshard-cmdlets-$PID"
+New-Item -ItemType Directory -Path $target -Force | Out-Null
+$cmdletIngest = (Measure-Command {
+    $records | Add-Vector -Shard (New-VectorShard -Path "$target/cmdlet.vshard" -Dimension 384 -Metric L2) -BatchSize 10000
+}).TotalSeconds
+$inputs = [System.Collections.Generic.List[object]]::new()
+foreach ($r in $records) { $inputs.Add([Activator]::CreateInstance($inputType, @($null, $r.Vector, $null))) }
+$list = [Activator]::CreateInstance([System.Collections.Generic.List``1].MakeGenericType($inputType))
+foreach ($i in $inputs) { $list.Add($i) }
+$coreShard = $registry.Create("$target/core.vshard", [Activator]::CreateInstance($core.GetType('VectorShard.Core.Storage.ShardOptions'), @(384, [VectorShard.DistanceMetric]::L2, [VectorShard.ShardProfile]::Balanced, $null)), $false)
+$coreIngest = (Measure-Command { $null = $coreShard.Add($list, $false, 0) }).TotalSeconds
+"$target/cmdlet.vshard", "$target/core.vshard" | Remove-VectorShard -Confirm:$false
+Remove-Item $target -Recurse -Force
+
+[pscustomobject]@{ Measure = 'Search, W1 10,000 × 1536, k=5 (ms, median)'; Core = [math]::Round($coreSearch, 2); Cmdlet = [math]::Round($cmdletSearch, 2); Ratio = [math]::Round($cmdletSearch / $coreSearch, 2); Target = 'cmdlet ≤ 1.3× Core' }
+[pscustomobject]@{ Measure = "Ingest, $IngestCount × 384 (vectors/s)"; Core = [math]::Round($IngestCount / $coreIngest); Cmdlet = [math]::Round($IngestCount / $cmdletIngest); Ratio = [math]::Round($coreIngest / $cmdletIngest, 2); Target = 'Add-Vector ≥ 100,000/s' }
