@@ -11,6 +11,9 @@ public sealed class Contender(string name, int batchSize, Func<float[][], long[]
     /// <summary>Threads one call may use: its bandwidth bound is the one for that many threads.</summary>
     public int Threads { get; } = threads;
 
+    /// <summary>An approximate search (quantized): its recall is reported, and a miss is not an error.</summary>
+    public bool Approximate { get; init; }
+
     public string Name { get; } = name;
 
     /// <summary>Queries per call: 1, or the batch size of a multi-query call.</summary>

@@ -25,11 +25,12 @@ public static class Contenders
             allCores ? Environment.ProcessorCount : 1);
     }
 
-    /// <summary>Core's quantized search: int8 prescan, exact rescoring of k × <paramref name="oversample"/> candidates, one thread.</summary>
-    public static Contender VectorShardInt8(Shard shard, int k, int oversample)
+    /// <summary>Core's quantized search: int8 or sign-bit prescan, exact rescoring of k × <paramref name="oversample"/> candidates, one thread.</summary>
+    public static Contender VectorShardQuantized(Shard shard, int k, SearchQuantization quantization, int oversample)
     {
-        var options = new SearchOptions(K: k, MaxThreads: 1, Quantization: SearchQuantization.Int8, Oversample: oversample);
-        return new Contender($"VectorShard int8 + rescoring ×{oversample}", 1, queries => [shard.Search(queries[0], options).Select(r => r.Id).ToArray()], null);
+        var options = new SearchOptions(K: k, MaxThreads: 1, Quantization: quantization, Oversample: oversample);
+        return new Contender($"VectorShard {quantization.ToString().ToLowerInvariant()} + rescoring ×{oversample}", 1,
+            queries => [shard.Search(queries[0], options).Select(r => r.Id).ToArray()], null) { Approximate = true };
     }
 
     /// <summary>Core's multi-query search in batches of <paramref name="size"/>, if Core has one (see <see cref="BatchedSearch"/>).</summary>

@@ -267,8 +267,9 @@ public sealed class Shard : IDisposable
         {
             var nearest = options.Filter is not null
                 ? queries.Select((query, i) => ExactScan.Run(_connection, _header.Metric, query, norms[i], options.K, options.MaxDistance, options.Filter)).ToArray()
-                : options.Quantization == SearchQuantization.Int8
-                ? QuantizedScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance, Math.Max(1, options.Oversample), VectorKernels.Current)
+                : options.Quantization != SearchQuantization.None
+                ? QuantizedScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance, Math.Max(1, options.Oversample),
+                    VectorKernels.Current, options.Quantization)
                 : ImageScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance, VectorKernels.Current, options.MaxThreads);
             var labels = VectorReader.Labels(_statements, nearest.SelectMany(n => n).Select(n => n.Id));
             return nearest.Select((found, q) => (IReadOnlyList<SearchResult>)found.Select((n, rank) => new SearchResult(

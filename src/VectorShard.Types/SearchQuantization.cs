@@ -11,4 +11,10 @@ public enum SearchQuantization
     /// rescoring of the best K × oversample candidates. Fast; may miss a neighbour the prescan ranked too low.
     /// </summary>
     Int8,
+
+    /// <summary>
+    /// Approximate prescan over one sign bit per component (1/32 of the bytes), then exact rescoring of the
+    /// best K × oversample candidates. Needs a larger oversample than Int8 (around 20) for high recall.
+    /// </summary>
+    Binary,
 }

@@ -312,11 +312,13 @@ Describe 'Search-Vector: the shard' {
     }
 }
 
-Describe 'Search-Vector -Quantization Int8' {
-    It 'finds the exact neighbours when every candidate is rescored (<Metric>)' -ForEach @(@{ Metric = 'Cosine' }, @{ Metric = 'L2' }) {
+Describe 'Search-Vector -Quantization' {
+    It 'finds the exact neighbours with <Quantization> when every candidate is rescored (<Metric>)' -ForEach @(
+        @{ Metric = 'Cosine'; Quantization = 'Int8' }, @{ Metric = 'L2'; Quantization = 'Int8' }, @{ Metric = 'L2'; Quantization = 'Binary' }
+    ) {
         $query = New-TestVector -Dimension $Dimension -Random (New-TestRandom 77)
         $exact = Search-Vector $Shards[$Metric] -Query $query -K 5
-        $quantized = Search-Vector $Shards[$Metric] -Query $query -K 5 -Quantization Int8 -Oversample 100
+        $quantized = Search-Vector $Shards[$Metric] -Query $query -K 5 -Quantization $Quantization -Oversample 100
 
         @($quantized.Key) | Should -Be @($exact.Key)
         Assert-MatchesReference $quantized (Get-ReferenceNeighbour -Rows $Rows -Query $query -Metric $Metric -K 5)

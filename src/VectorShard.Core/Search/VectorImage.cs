@@ -38,6 +38,9 @@ public sealed class VectorImage
     /// <summary>Whether int8 codes of every row are kept beside the floats (for quantized search).</summary>
     public bool HasInt8Codes { get; private set; }
 
+    /// <summary>Whether sign bits of every row are kept beside the floats (for binary quantized search).</summary>
+    public bool HasSignBits { get; private set; }
+
     /// <summary>SQLite's data_version when this image last matched the file.</summary>
     public long DataVersion { get; set; }
 
@@ -139,6 +142,36 @@ public sealed class VectorImage
         HasInt8Codes = true;
     }
 
+    /// <summary>The sign bits (rows × words) of chunk <paramref name="index"/>; needs <see cref="EnsureSignBits"/>.</summary>
+    public ReadOnlyMemory<ulong> GetChunkSignBits(int index)
+    {
+        var rows = Math.Min(RowsPerChunk, Count - index * RowsPerChunk);
+        return _chunks[index].Bits!.AsMemory(0, rows * SignBits.WordsFor(Dimension));
+    }
+
+    /// <summary>Computes every row's sign bits (once); later writes keep them in step.</summary>
+    public void EnsureSignBits()
+    {
+        if (HasSignBits)
+        {
+            return;
+        }
+
+        var words = SignBits.WordsFor(Dimension);
+        foreach (var chunk in _chunks)
+        {
+            chunk.AddBits(RowsPerChunk, words);
+        }
+
+        for (var row = 0; row < Count; row++)
+        {
+            var (chunk, offset) = Locate(row);
+            SignBits.Encode(chunk.Vectors.AsSpan(offset * Dimension, Dimension), chunk.Bits.AsSpan(offset * words, words));
+        }
+
+        HasSignBits = true;
+    }
+
     /// <summary>The vector and norm of the row with this id, or false if there is none.</summary>
     public bool TryGetRow(long id, out ReadOnlyMemory<float> vector, out float norm)
     {
@@ -195,6 +228,11 @@ public sealed class VectorImage
                 chunk.AddCodes(RowsPerChunk, Dimension);
             }
 
+            if (HasSignBits)
+            {
+                chunk.AddBits(RowsPerChunk, SignBits.WordsFor(Dimension));
+            }
+
             _chunks.Add(chunk);
         }
 
@@ -213,6 +251,12 @@ public sealed class VectorImage
         if (HasInt8Codes)
         {
             chunk.Scales![offset] = Int8Codes.Quantize(vector, chunk.Codes.AsSpan(offset * Dimension, Dimension));
+        }
+
+        if (HasSignBits)
+        {
+            var words = SignBits.WordsFor(Dimension);
+            SignBits.Encode(vector, chunk.Bits.AsSpan(offset * words, words));
         }
     }
 
@@ -233,6 +277,10 @@ public sealed class VectorImage
         public sbyte[]? Codes { get; private set; }
 
         public float[]? Scales { get; private set; }
+
+        public ulong[]? Bits { get; private set; }
+
+        public void AddBits(int rowCount, int words) => Bits = new ulong[rowCount * words];
 
         public void AddCodes(int rowCount, int dimension)
         {
