@@ -196,7 +196,7 @@ public sealed class KernelTests
     {
         // Enough rows for several cache blocks in the many-query path, with a ragged last block.
         var kernel = Kernel(name);
-        const int dimension = 100, rowCount = 1001, queryCount = 7;
+        const int dimension = 100, rowCount = 1001, queryCount = 9;
         var random = new Random(7);
         var rows = Enumerable.Range(0, rowCount * dimension).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
         var queries = Enumerable.Range(0, queryCount * dimension).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();

@@ -36,6 +36,9 @@ internal interface ISimdOps<TVec>
     /// <summary>A mask whose last <paramref name="remainder"/> lanes are all ones and the others zero (0 &lt; remainder &lt; Width).</summary>
     static abstract TVec TailMask(nuint remainder);
 
+    /// <summary>A mask whose first <paramref name="count"/> lanes are all ones and the others zero (0 &lt; count &lt; Width).</summary>
+    static abstract TVec HeadMask(nuint count);
+
     static abstract float Sum(TVec value);
 
     /// <summary>A hint to bring the cache line at <paramref name="address"/> into L2 (never faults; a no-op where unavailable).</summary>
@@ -46,20 +49,30 @@ internal interface ISimdOps<TVec>
 internal static class TailMasks
 {
     /// <summary>
-    /// 16 zero lanes, then 16 all-ones lanes. A ReadOnlySpan over constant data (not a static array): the JIT
-    /// turns it into a constant address, whereas a static field read needs a class-initialization helper call,
-    /// and any call in the tail block made the register allocator spill the accumulators inside the hot loop.
+    /// 16 all-ones lanes, 16 zero lanes, 16 all-ones lanes. A ReadOnlySpan over constant data (not a static
+    /// array): the JIT turns it into a constant address, whereas a static field read needs a class-initialization
+    /// helper call, and any call in the tail block made the register allocator spill the accumulators inside the
+    /// hot loop.
     /// </summary>
-    private static ReadOnlySpan<uint> Table => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    private static ReadOnlySpan<uint> Table => [~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
         ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u];
 
     /// <summary>
     /// Where a <paramref name="width"/>-lane mask with its last <paramref name="remainder"/> lanes set starts:
-    /// lane j reads Table[16 − width + remainder + j], which is set exactly when j ≥ width − remainder.
+    /// lane j reads Table[32 − width + remainder + j], which is set exactly when j ≥ width − remainder.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ref float Start(int width, nuint remainder) =>
-        ref Unsafe.Add(ref Unsafe.As<uint, float>(ref MemoryMarshal.GetReference(Table)), (nint)(16 - width) + (nint)remainder);
+    public static ref float Tail(int width, nuint remainder) =>
+        ref Unsafe.Add(ref Unsafe.As<uint, float>(ref MemoryMarshal.GetReference(Table)), (nint)(32 - width) + (nint)remainder);
+
+    /// <summary>
+    /// Where a mask with its first <paramref name="count"/> lanes set starts: lane j reads Table[16 − count + j],
+    /// which is set exactly when j &lt; count.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ref float Head(nuint count) =>
+        ref Unsafe.Add(ref Unsafe.As<uint, float>(ref MemoryMarshal.GetReference(Table)), 16 - (nint)count);
 }
 
 /// <summary>Vector128 with separate multiply and add (SSE has no FMA; SSE-only CPUs are the target).</summary>
@@ -87,7 +100,10 @@ internal readonly struct Sse128Ops : ISimdOps<Vector128<float>>
     public static Vector128<float> And(Vector128<float> value, Vector128<float> mask) => value & mask;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> TailMask(nuint remainder) => Vector128.LoadUnsafe(ref TailMasks.Start(4, remainder));
+    public static Vector128<float> TailMask(nuint remainder) => Vector128.LoadUnsafe(ref TailMasks.Tail(4, remainder));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> HeadMask(nuint count) => Vector128.LoadUnsafe(ref TailMasks.Head(count));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector128<float> value) => Vector128.Sum(value);
@@ -122,7 +138,10 @@ internal readonly struct Neon128Ops : ISimdOps<Vector128<float>>
     public static Vector128<float> And(Vector128<float> value, Vector128<float> mask) => value & mask;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> TailMask(nuint remainder) => Vector128.LoadUnsafe(ref TailMasks.Start(4, remainder));
+    public static Vector128<float> TailMask(nuint remainder) => Vector128.LoadUnsafe(ref TailMasks.Tail(4, remainder));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> HeadMask(nuint count) => Vector128.LoadUnsafe(ref TailMasks.Head(count));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector128<float> value) => Vector128.Sum(value);
@@ -163,7 +182,10 @@ internal readonly struct Avx2Ops : ISimdOps<Vector256<float>>
     public static Vector256<float> And(Vector256<float> value, Vector256<float> mask) => value & mask;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> TailMask(nuint remainder) => Vector256.LoadUnsafe(ref TailMasks.Start(8, remainder));
+    public static Vector256<float> TailMask(nuint remainder) => Vector256.LoadUnsafe(ref TailMasks.Tail(8, remainder));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> HeadMask(nuint count) => Vector256.LoadUnsafe(ref TailMasks.Head(count));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector256<float> value) => Vector256.Sum(value);
@@ -198,7 +220,10 @@ internal readonly struct Avx512Ops : ISimdOps<Vector512<float>>
     public static Vector512<float> And(Vector512<float> value, Vector512<float> mask) => value & mask;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> TailMask(nuint remainder) => Vector512.LoadUnsafe(ref TailMasks.Start(16, remainder));
+    public static Vector512<float> TailMask(nuint remainder) => Vector512.LoadUnsafe(ref TailMasks.Tail(16, remainder));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> HeadMask(nuint count) => Vector512.LoadUnsafe(ref TailMasks.Head(count));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector512<float> value) => Vector512.Sum(value);
