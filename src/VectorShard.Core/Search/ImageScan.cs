@@ -3,15 +3,25 @@ using VectorShard.Core.Search.Kernels;
 namespace VectorShard.Core.Search;
 
 /// <summary>
-/// Exact k-NN over a <see cref="VectorImage"/> for a batch of queries: each chunk of rows is read once
-/// per batch, and the kernel scores up to <see cref="QueryGroup"/> queries against it together, so a batch
-/// costs little more memory traffic than one query. L2 ranks by squared distance and takes the root of
-/// the k kept only.
+/// Exact k-NN over a <see cref="VectorImage"/> for a batch of queries: each block of rows is read once per
+/// batch, and the kernel scores up to <see cref="QueryGroup"/> queries against it in one call, so a batch costs
+/// little more memory traffic than one query. Scores go to <see cref="ScoreCollector"/>, which tests several
+/// at a time against each query's current k-th best. L2 ranks by squared distance and takes the root of the
+/// k kept only.
 /// </summary>
 public static class ImageScan
 {
-    /// <summary>How many queries the kernel scores against a chunk in one call.</summary>
-    public const int QueryGroup = 8;
+    /// <summary>
+    /// The most queries the kernel scores against a block of rows in one call: the block is read from memory
+    /// once and stays in cache while they all pass over it (the kernel's own blocking keeps it in L2).
+    /// </summary>
+    public const int QueryGroup = 64;
+
+    /// <summary>
+    /// Scores (group × rows) one kernel call may write: 256 KiB, so they are still in cache when collected.
+    /// With few queries or wide rows a whole chunk fits; many queries over narrow rows take a chunk in parts.
+    /// </summary>
+    private const int ScoreBudgetFloats = 64 * 1024;
 
     /// <summary>Below this many floats (16 MiB), one thread scans: starting threads would cost more than it saves.</summary>
     public const long ParallelThresholdFloats = 4L << 20;
@@ -63,7 +73,13 @@ public static class ImageScan
     {
         var dimension = image.Dimension;
         var best = Enumerable.Range(0, queryCount).Select(_ => new TopK(k)).ToArray();
-        var scores = new float[QueryGroup * image.RowsPerChunk];
+
+        // Queries split into near-equal groups of at most QueryGroup, so that e.g. 65 is 33 + 32, not 64 + 1.
+        var groupCount = (queryCount + QueryGroup - 1) / QueryGroup;
+        var groupSize = (queryCount + groupCount - 1) / groupCount;
+        var rowsPerCall = Math.Clamp(ScoreBudgetFloats / groupSize, 1, image.RowsPerChunk);
+        var scores = new float[groupSize * rowsPerCall];
+
         // A single query on a norm-sorted image visits chunks nearest its norm first and skips those the
         // norm bound rules out; batches scan everything.
         var prune = queryCount == 1 && image.IsSortedByNorm && metric != DistanceMetric.Cosine;
@@ -88,15 +104,20 @@ public static class ImageScan
             }
 
             var (vectors, norms, ids) = image.GetChunk(c);
-            var rows = ids.Length;
-            for (var start = 0; start < queryCount; start += QueryGroup)
+            for (var row = 0; row < ids.Length; row += rowsPerCall)
             {
-                var group = Math.Min(QueryGroup, queryCount - start);
-                var groupScores = scores.AsSpan(0, group * rows);
-                Score(kernel, metric, packed.AsSpan(start * dimension, group * dimension), group, vectors.Span, dimension, groupScores);
-                for (var q = 0; q < group; q++)
+                var rows = Math.Min(rowsPerCall, ids.Length - row);
+                var block = vectors.Span.Slice(row * dimension, rows * dimension);
+                for (var start = 0; start < queryCount; start += groupSize)
                 {
-                    Collect(metric, groupScores.Slice(q * rows, rows), queryNorms[start + q], norms.Span, ids.Span, limit, best[start + q]);
+                    var group = Math.Min(groupSize, queryCount - start);
+                    var groupScores = scores.AsSpan(0, group * rows);
+                    Score(kernel, metric, packed.AsSpan(start * dimension, group * dimension), group, block, dimension, groupScores);
+                    for (var q = 0; q < group; q++)
+                    {
+                        ScoreCollector.Collect(metric, groupScores.Slice(q * rows, rows), queryNorms[start + q],
+                            norms.Span.Slice(row, rows), ids.Span.Slice(row, rows), limit, best[start + q]);
+                    }
                 }
             }
         }
@@ -128,22 +149,6 @@ public static class ImageScan
         else
         {
             kernel.DotRowsMany(queries, count, rows, dimension, scores);
-        }
-    }
-
-    // Turns scores into distances and offers those within the limit and the current k-th best.
-    private static void Collect(DistanceMetric metric, ReadOnlySpan<float> scores, float queryNorm, ReadOnlySpan<float> norms,
-        ReadOnlySpan<long> ids, float limit, TopK best)
-    {
-        var bound = Math.Min(limit, best.Bound);
-        for (var i = 0; i < scores.Length; i++)
-        {
-            var distance = DistanceFunction.FromScore(metric, scores[i], queryNorm, norms[i]);
-            if (distance <= bound)
-            {
-                best.Add(ids[i], distance);
-                bound = Math.Min(limit, best.Bound);
-            }
         }
     }
 }
