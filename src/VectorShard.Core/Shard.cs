@@ -269,7 +269,7 @@ public sealed class Shard : IDisposable
                 ? queries.Select((query, i) => ExactScan.Run(_connection, _header.Metric, query, norms[i], options.K, options.MaxDistance, options.Filter)).ToArray()
                 : options.Quantization != SearchQuantization.None
                 ? QuantizedScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance, Math.Max(1, options.Oversample),
-                    VectorKernels.Current, options.Quantization)
+                    VectorKernels.Current, options.Quantization, options.MaxThreads)
                 : ImageScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance, VectorKernels.Current, options.MaxThreads);
             var labels = VectorReader.Labels(_statements, nearest.SelectMany(n => n).Select(n => n.Id));
             return nearest.Select((found, q) => (IReadOnlyList<SearchResult>)found.Select((n, rank) => new SearchResult(

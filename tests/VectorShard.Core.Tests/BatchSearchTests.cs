@@ -61,8 +61,8 @@ public sealed class BatchSearchTests : IDisposable
         const int dimension = 256;
         var random = new Random(99);
         using var shard = Shard.Create(MemoryShard.NewPath(), new ShardOptions(dimension, metric));
-        // Above ImageScan.ParallelThresholdFloats, so the scan splits across threads.
-        var rows = (int)(ImageScan.ParallelThresholdFloats / dimension) + 1000;
+        // Above ChunkPartition.ParallelThresholdBytes, so the scan splits across threads.
+        var rows = (int)(ChunkPartition.ParallelThresholdBytes / sizeof(float) / dimension) + 1000;
         var stored = shard.Add(Enumerable.Range(0, rows).Select(_ => new VectorInput(null, RandomData.Vector(random, dimension))).ToArray());
         var queries = Enumerable.Range(0, 3).Select(_ => RandomData.Vector(random, dimension)).ToArray();
 

@@ -15,12 +15,32 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
     [InlineData(33)]
     [InlineData(100)]
     [InlineData(1536)]
-    public void Dot_OfCodes_EqualsTheScalarSum(int length)
+    public void DotRows_OfCodes_EqualsTheScalarSumOfEveryRow(int length)
     {
+        const int rows = 5;
         var random = new Random(length);
-        var a = Enumerable.Range(0, length).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
-        var b = Enumerable.Range(0, length).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
-        Assert.Equal(a.Zip(b, (x, y) => x * y).Sum(), Int8Codes.Dot(a, b));
+        var query = Enumerable.Range(0, length).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
+        var block = Enumerable.Range(0, rows * length).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
+        var results = new int[rows];
+
+        Int8Codes.DotRows(Int8Codes.Widen(query), block, length, results);
+
+        for (var row = 0; row < rows; row++)
+        {
+            Assert.Equal(query.Select((x, i) => x * block[row * length + i]).Sum(), results[row]);
+        }
+    }
+
+    [Fact]
+    public void DotRows_AtTheExtremes_DoesNotOverflow()
+    {
+        var query = Enumerable.Repeat((sbyte)-127, 1536).ToArray();
+        var rows = Enumerable.Repeat((sbyte)-127, 2 * 1536).ToArray();
+        var results = new int[2];
+
+        Int8Codes.DotRows(Int8Codes.Widen(query), rows, 1536, results);
+
+        Assert.Equal([127 * 127 * 1536, 127 * 127 * 1536], results);
     }
 
     [Fact]
@@ -83,6 +103,30 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
         {
             // The query itself, added after the codes were built, is found first (under Dot a longer vector may win).
             Assert.Equal("new", shard.Search(query, everything with { Oversample = 20 })[0].Key);
+        }
+    }
+
+    [Theory]
+    [InlineData(SearchQuantization.Int8)]
+    [InlineData(SearchQuantization.Binary)]
+    public void Quantized_OnALargeShard_SplitAcrossThreads_GivesTheSameAnswersAsOneThread(SearchQuantization quantization)
+    {
+        // Int8 codes above ChunkPartition.ParallelThresholdBytes, so the prescan splits across threads (sign bits
+        // stay below it and run on one thread either way: the answers must still agree).
+        const int dimension = 1024;
+        var random = new Random(41);
+        using var shard = Shard.Create(MemoryShard.NewPath(), new ShardOptions(dimension, DistanceMetric.L2));
+        var rows = (int)(ChunkPartition.ParallelThresholdBytes / dimension) + 500;
+        var stored = shard.Add(Enumerable.Range(0, rows).Select(_ => new VectorInput(null, RandomData.Vector(random, dimension))).ToArray());
+        var queries = stored.Take(3).Select(r => r.Vector.Select(x => x + 0.01f).ToArray()).ToArray();
+
+        var one = shard.SearchMany(queries, new SearchOptions(5, MaxThreads: 1, Quantization: quantization, Oversample: 4));
+        var two = shard.SearchMany(queries, new SearchOptions(5, MaxThreads: 2, Quantization: quantization, Oversample: 4));
+
+        for (var q = 0; q < queries.Length; q++)
+        {
+            Assert.Equal(one[q].Select(r => (r.Id, r.Distance)), two[q].Select(r => (r.Id, r.Distance)));
+            Assert.Equal(stored[q].Id, two[q][0].Id);
         }
     }
 

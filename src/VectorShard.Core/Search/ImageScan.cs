@@ -23,9 +23,6 @@ public static class ImageScan
     /// </summary>
     private const int ScoreBudgetFloats = 64 * 1024;
 
-    /// <summary>Below this many floats (16 MiB), one thread scans: starting threads would cost more than it saves.</summary>
-    public const long ParallelThresholdFloats = 4L << 20;
-
     /// <summary>
     /// For each query, its k nearest (id, distance) within <paramref name="maxDistance"/>, nearest first.
     /// A large image is split into contiguous runs of chunks scanned by up to <paramref name="maxThreads"/>
@@ -42,25 +39,15 @@ public static class ImageScan
         }
 
         var limit = DistanceFunction.RankingLimit(metric, maxDistance);
-        var threads = (long)image.Count * dimension < ParallelThresholdFloats ? 1
-            : Math.Min(image.ChunkCount, maxThreads > 0 ? maxThreads : Environment.ProcessorCount);
-        var partial = new TopK[threads][];
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-        {
-            var first = (int)((long)image.ChunkCount * t / threads);
-            var end = (int)((long)image.ChunkCount * (t + 1) / threads);
-            partial[t] = ScanChunks(image, metric, packed, queries.Count, queryNorms, k, limit, kernel, first, end);
-        });
-
+        var threads = ChunkPartition.Threads((long)image.Count * dimension * sizeof(float), image.ChunkCount, maxThreads);
+        var partial = ChunkPartition.Run(image.ChunkCount, threads,
+            (first, end) => ScanChunks(image, metric, packed, queries.Count, queryNorms, k, limit, kernel, first, end));
         var best = partial[0];
-        for (var t = 1; t < threads; t++)
+        foreach (var other in partial.Skip(1))
         {
             for (var q = 0; q < queries.Count; q++)
             {
-                foreach (var (id, distance) in partial[t][q].ToSortedArray())
-                {
-                    best[q].Add(id, distance);
-                }
+                best[q].Merge(other[q]);
             }
         }
 

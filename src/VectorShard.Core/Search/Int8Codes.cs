@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -28,40 +30,82 @@ public static class Int8Codes
         return scale;
     }
 
-    /// <summary>Σ a[i]·b[i] over int8 codes, in int32 (exact for dimensions up to 2^31 / 127²).</summary>
-    public static int Dot(ReadOnlySpan<sbyte> a, ReadOnlySpan<sbyte> b)
+    /// <summary>The codes widened to 16 bits: a query is widened once, then multiplied against every row.</summary>
+    public static short[] Widen(ReadOnlySpan<sbyte> codes)
+    {
+        var wide = new short[codes.Length];
+        for (var i = 0; i < codes.Length; i++)
+        {
+            wide[i] = codes[i];
+        }
+
+        return wide;
+    }
+
+    /// <summary>
+    /// results[i] = Σ query[j]·rows[i][j] over int8 rows stored contiguously (row i at rows[i*dimension..]), in int32
+    /// (exact for dimensions up to 2^31 / 127²), with the query already widened (<see cref="Widen"/>).
+    /// </summary>
+    public static void DotRows(ReadOnlySpan<short> query, ReadOnlySpan<sbyte> rows, int dimension, Span<int> results)
+    {
+        if (query.Length != dimension || rows.Length % dimension != 0 || results.Length < rows.Length / dimension)
+        {
+            throw new ArgumentException($"Expected a query of {dimension} codes, whole rows, and a result per row.");
+        }
+
+        ref var q = ref MemoryMarshal.GetReference(query);
+        ref var r = ref MemoryMarshal.GetReference(rows);
+        for (var row = 0; row < rows.Length / dimension; row++)
+        {
+            results[row] = Dot(ref q, ref Unsafe.Add(ref r, row * dimension), dimension);
+        }
+    }
+
+    // Each step sign-extends a block of row codes to 16 bits, multiplies them by the query's and adds adjacent
+    // pairs into 32-bit lanes (vpmaddwd); two accumulators keep two blocks in flight.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Dot(ref short q, ref sbyte r, int n)
     {
         var i = 0;
         var sum = 0;
-        if (Avx512BW.IsSupported && a.Length >= 32)
+        if (Avx512BW.IsSupported && n >= 32)
         {
-            // Sign-extend 32 codes to 16 bits, multiply pairwise and add adjacent pairs into 32-bit lanes.
-            var accumulator = Vector512<int>.Zero;
-            for (; i <= a.Length - 32; i += 32)
+            var a0 = Vector512<int>.Zero;
+            var a1 = Vector512<int>.Zero;
+            for (; i + 64 <= n; i += 64)
             {
-                var x = Avx512BW.ConvertToVector512Int16(Vector256.Create(a.Slice(i, 32)));
-                var y = Avx512BW.ConvertToVector512Int16(Vector256.Create(b.Slice(i, 32)));
-                accumulator += Avx512BW.MultiplyAddAdjacent(x, y);
+                a0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref r, (nuint)i)), Vector512.LoadUnsafe(ref q, (nuint)i));
+                a1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref r, (nuint)i + 32)), Vector512.LoadUnsafe(ref q, (nuint)i + 32));
             }
 
-            sum = Vector512.Sum(accumulator);
-        }
-        else if (Avx2.IsSupported && a.Length >= 16)
-        {
-            var accumulator = Vector256<int>.Zero;
-            for (; i <= a.Length - 16; i += 16)
+            for (; i + 32 <= n; i += 32)
             {
-                var x = Avx2.ConvertToVector256Int16(Vector128.Create(a.Slice(i, 16)));
-                var y = Avx2.ConvertToVector256Int16(Vector128.Create(b.Slice(i, 16)));
-                accumulator += Avx2.MultiplyAddAdjacent(x, y);
+                a0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref r, (nuint)i)), Vector512.LoadUnsafe(ref q, (nuint)i));
             }
 
-            sum = Vector256.Sum(accumulator);
+            sum = Vector512.Sum(a0 + a1);
+        }
+        else if (Avx2.IsSupported && n >= 16)
+        {
+            var a0 = Vector256<int>.Zero;
+            var a1 = Vector256<int>.Zero;
+            for (; i + 32 <= n; i += 32)
+            {
+                a0 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref r, (nuint)i)), Vector256.LoadUnsafe(ref q, (nuint)i));
+                a1 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref r, (nuint)i + 16)), Vector256.LoadUnsafe(ref q, (nuint)i + 16));
+            }
+
+            for (; i + 16 <= n; i += 16)
+            {
+                a0 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref r, (nuint)i)), Vector256.LoadUnsafe(ref q, (nuint)i));
+            }
+
+            sum = Vector256.Sum(a0 + a1);
         }
 
-        for (; i < a.Length; i++)
+        for (; i < n; i++)
         {
-            sum += a[i] * b[i];
+            sum += Unsafe.Add(ref q, i) * Unsafe.Add(ref r, i);
         }
 
         return sum;

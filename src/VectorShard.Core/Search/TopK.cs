@@ -50,6 +50,15 @@ public sealed class TopK
         }
     }
 
+    /// <summary>Offers every neighbour <paramref name="other"/> keeps (merging a partial result of a split scan).</summary>
+    public void Merge(TopK other)
+    {
+        for (var i = 0; i < other.Count; i++)
+        {
+            Add(other._ids[i], other._distances[i]);
+        }
+    }
+
     /// <summary>The kept neighbours, nearest first.</summary>
     public (long Id, float Distance)[] ToSortedArray()
     {
