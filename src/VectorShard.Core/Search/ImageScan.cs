@@ -1,3 +1,4 @@
+using System.Buffers;
 using VectorShard.Core.Search.Kernels;
 
 namespace VectorShard.Core.Search;
@@ -65,7 +66,9 @@ public static class ImageScan
         var groupCount = (queryCount + QueryGroup - 1) / QueryGroup;
         var groupSize = (queryCount + groupCount - 1) / groupCount;
         var rowsPerCall = Math.Clamp(ScoreBudgetFloats / groupSize, 1, image.RowsPerChunk);
-        var scores = new float[groupSize * rowsPerCall];
+        // Pooled: up to 256 KiB per call, which would otherwise be a large-object allocation per search. (Should
+        // the scan throw, the array is simply not returned.)
+        var scores = ArrayPool<float>.Shared.Rent(groupSize * rowsPerCall);
 
         // A single query on a norm-sorted image visits chunks nearest its norm first and skips those the
         // norm bound rules out; batches scan everything.
@@ -109,6 +112,7 @@ public static class ImageScan
             }
         }
 
+        ArrayPool<float>.Shared.Return(scores);
         return best;
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using VectorShard.Core.Search.Kernels;
 
 namespace VectorShard.Core.Search;
@@ -7,7 +8,7 @@ namespace VectorShard.Core.Search;
 /// bits (1/32) ranks approximate distances and keeps the best K × oversample candidates, which are then
 /// rescored exactly in float32. Recall depends on the oversampling (the benchmark reports it); sign bits
 /// need much more of it than int8. Each chunk's approximate scores are computed in one block call and
-/// filtered by <see cref="ScoreCollector"/>; a large image is prescanned by several threads.
+/// filtered by <see cref="ScoreCollector"/> (scratch arrays come from the shared pool); a large image is prescanned by several threads.
 /// </summary>
 public static class QuantizedScan
 {
@@ -85,8 +86,8 @@ public static class QuantizedScan
         return (first, end) =>
         {
             var candidates = new TopK(keep);
-            var dots = new int[image.RowsPerChunk];
-            var scores = new float[image.RowsPerChunk];
+            var dots = ArrayPool<int>.Shared.Rent(image.RowsPerChunk);
+            var scores = ArrayPool<float>.Shared.Rent(image.RowsPerChunk);
             for (var c = first; c < end; c++)
             {
                 var (rowCodes, scales) = image.GetChunkCodes(c);
@@ -100,6 +101,8 @@ public static class QuantizedScan
                 ScoreCollector.Collect(metric, scores.AsSpan(0, ids.Length), queryNorm, norms.Span, ids.Span, float.PositiveInfinity, candidates);
             }
 
+            ArrayPool<int>.Shared.Return(dots);
+            ArrayPool<float>.Shared.Return(scores);
             return candidates;
         };
     }
@@ -115,7 +118,7 @@ public static class QuantizedScan
         return (first, end) =>
         {
             var candidates = new TopK(keep);
-            var scores = new float[image.RowsPerChunk];
+            var scores = ArrayPool<float>.Shared.Rent(image.RowsPerChunk);
             for (var c = first; c < end; c++)
             {
                 var bits = image.GetChunkSignBits(c).Span;
@@ -130,6 +133,7 @@ public static class QuantizedScan
                 ScoreCollector.Collect(metric, scores.AsSpan(0, ids.Length), queryNorm, norms.Span, ids.Span, float.PositiveInfinity, candidates);
             }
 
+            ArrayPool<float>.Shared.Return(scores);
             return candidates;
         };
     }
