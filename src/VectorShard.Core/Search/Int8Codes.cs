@@ -62,7 +62,7 @@ public static class Int8Codes
     }
 
     // Each step sign-extends a block of row codes to 16 bits, multiplies them by the query's and adds adjacent
-    // pairs into 32-bit lanes (vpmaddwd); two accumulators keep two blocks in flight.
+    // pairs into 32-bit lanes (vpmaddwd). One accumulator is enough: its add has a latency of one cycle.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Dot(ref short q, ref sbyte r, int n)
     {
@@ -70,37 +70,23 @@ public static class Int8Codes
         var sum = 0;
         if (Avx512BW.IsSupported && n >= 32)
         {
-            var a0 = Vector512<int>.Zero;
-            var a1 = Vector512<int>.Zero;
-            for (; i + 64 <= n; i += 64)
-            {
-                a0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref r, (nuint)i)), Vector512.LoadUnsafe(ref q, (nuint)i));
-                a1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref r, (nuint)i + 32)), Vector512.LoadUnsafe(ref q, (nuint)i + 32));
-            }
-
+            var wide = Vector512<int>.Zero;
             for (; i + 32 <= n; i += 32)
             {
-                a0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref r, (nuint)i)), Vector512.LoadUnsafe(ref q, (nuint)i));
+                wide += Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref r, (nuint)i)), Vector512.LoadUnsafe(ref q, (nuint)i));
             }
 
-            sum = Vector512.Sum(a0 + a1);
+            sum = Vector512.Sum(wide);
         }
         else if (Avx2.IsSupported && n >= 16)
         {
-            var a0 = Vector256<int>.Zero;
-            var a1 = Vector256<int>.Zero;
-            for (; i + 32 <= n; i += 32)
-            {
-                a0 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref r, (nuint)i)), Vector256.LoadUnsafe(ref q, (nuint)i));
-                a1 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref r, (nuint)i + 16)), Vector256.LoadUnsafe(ref q, (nuint)i + 16));
-            }
-
+            var narrow = Vector256<int>.Zero;
             for (; i + 16 <= n; i += 16)
             {
-                a0 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref r, (nuint)i)), Vector256.LoadUnsafe(ref q, (nuint)i));
+                narrow += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref r, (nuint)i)), Vector256.LoadUnsafe(ref q, (nuint)i));
             }
 
-            sum = Vector256.Sum(a0 + a1);
+            sum = Vector256.Sum(narrow);
         }
 
         for (; i < n; i++)

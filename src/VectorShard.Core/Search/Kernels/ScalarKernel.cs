@@ -4,7 +4,7 @@ namespace VectorShard.Core.Search.Kernels;
 /// Plain loops, one float accumulator, no SIMD: the reference the other kernels are tested against, and the
 /// fallback for dimensions narrower than a SIMD kernel's vector.
 /// </summary>
-internal sealed class ScalarKernel : VectorKernel
+internal sealed class ScalarKernel : PairwiseKernel<ScalarKernel.DotScore, ScalarKernel.SquaredDistanceScore>
 {
     /// <summary>The one instance (the kernel has no state).</summary>
     public static readonly ScalarKernel Instance = new();
@@ -16,74 +16,36 @@ internal sealed class ScalarKernel : VectorKernel
     /// <inheritdoc/>
     public override SimdBackend Backend => SimdBackend.Scalar;
 
-    /// <inheritdoc/>
-    public override void DotRows(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dimension, Span<float> results)
+    /// <summary>q · r.</summary>
+    public readonly struct DotScore : IPairScore
     {
-        var rowCount = KernelArguments.Rows(query, rows, dimension, results);
-        for (var i = 0; i < rowCount; i++)
+        /// <inheritdoc/>
+        public static float Score(ReadOnlySpan<float> query, ReadOnlySpan<float> row)
         {
-            results[i] = Dot(query, rows.Slice(i * dimension, dimension));
-        }
-    }
-
-    /// <inheritdoc/>
-    public override void SquaredDistanceRows(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dimension, Span<float> results)
-    {
-        var rowCount = KernelArguments.Rows(query, rows, dimension, results);
-        for (var i = 0; i < rowCount; i++)
-        {
-            results[i] = SquaredDistance(query, rows.Slice(i * dimension, dimension));
-        }
-    }
-
-    /// <inheritdoc/>
-    public override void DotRowsMany(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results)
-    {
-        var rowCount = KernelArguments.Many(queries, queryCount, rows, dimension, results);
-        for (var q = 0; q < queryCount; q++)
-        {
-            var query = queries.Slice(q * dimension, dimension);
-            for (var i = 0; i < rowCount; i++)
+            var sum = 0f;
+            for (var k = 0; k < row.Length; k++)
             {
-                results[q * rowCount + i] = Dot(query, rows.Slice(i * dimension, dimension));
+                sum += query[k] * row[k];
             }
+
+            return sum;
         }
     }
 
-    /// <inheritdoc/>
-    public override void SquaredDistanceRowsMany(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results)
+    /// <summary>‖q − r‖².</summary>
+    public readonly struct SquaredDistanceScore : IPairScore
     {
-        var rowCount = KernelArguments.Many(queries, queryCount, rows, dimension, results);
-        for (var q = 0; q < queryCount; q++)
+        /// <inheritdoc/>
+        public static float Score(ReadOnlySpan<float> query, ReadOnlySpan<float> row)
         {
-            var query = queries.Slice(q * dimension, dimension);
-            for (var i = 0; i < rowCount; i++)
+            var sum = 0f;
+            for (var k = 0; k < row.Length; k++)
             {
-                results[q * rowCount + i] = SquaredDistance(query, rows.Slice(i * dimension, dimension));
+                var d = query[k] - row[k];
+                sum += d * d;
             }
+
+            return sum;
         }
-    }
-
-    private static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
-    {
-        var sum = 0f;
-        for (var k = 0; k < y.Length; k++)
-        {
-            sum += x[k] * y[k];
-        }
-
-        return sum;
-    }
-
-    private static float SquaredDistance(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
-    {
-        var sum = 0f;
-        for (var k = 0; k < y.Length; k++)
-        {
-            var d = x[k] - y[k];
-            sum += d * d;
-        }
-
-        return sum;
     }
 }

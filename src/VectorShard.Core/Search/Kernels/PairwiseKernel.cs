@@ -1,0 +1,61 @@
+namespace VectorShard.Core.Search.Kernels;
+
+/// <summary>
+/// A kernel that scores pair by pair with <typeparamref name="TDot"/> and <typeparamref name="TSquared"/>
+/// (<see cref="ScalarKernel"/>, <see cref="TensorPrimitivesKernel"/>). Many queries go over rows in blocks, like
+/// the hand-written kernels, so a block stays in cache while every query passes over it; without shared
+/// registers, though, each pair is still scored on its own.
+/// </summary>
+public abstract class PairwiseKernel<TDot, TSquared> : VectorKernel
+    where TDot : struct, IPairScore
+    where TSquared : struct, IPairScore
+{
+    private const int RowBlockBytes = 128 * 1024;
+
+    /// <inheritdoc/>
+    public sealed override void DotRows(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dimension, Span<float> results) =>
+        Rows<TDot>(query, rows, dimension, results);
+
+    /// <inheritdoc/>
+    public sealed override void SquaredDistanceRows(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dimension, Span<float> results) =>
+        Rows<TSquared>(query, rows, dimension, results);
+
+    /// <inheritdoc/>
+    public sealed override void DotRowsMany(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results) =>
+        Many<TDot>(queries, queryCount, rows, dimension, results);
+
+    /// <inheritdoc/>
+    public sealed override void SquaredDistanceRowsMany(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results) =>
+        Many<TSquared>(queries, queryCount, rows, dimension, results);
+
+    private static void Rows<TScore>(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dimension, Span<float> results)
+        where TScore : struct, IPairScore
+    {
+        var rowCount = KernelArguments.Rows(query, rows, dimension, results);
+        query = query[..dimension];
+        for (var i = 0; i < rowCount; i++)
+        {
+            results[i] = TScore.Score(query, rows.Slice(i * dimension, dimension));
+        }
+    }
+
+    private static void Many<TScore>(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results)
+        where TScore : struct, IPairScore
+    {
+        var rowCount = KernelArguments.Many(queries, queryCount, rows, dimension, results);
+        var block = Math.Max(1, RowBlockBytes / (dimension * sizeof(float)));
+        for (var start = 0; start < rowCount; start += block)
+        {
+            var end = Math.Min(rowCount, start + block);
+            for (var q = 0; q < queryCount; q++)
+            {
+                var query = queries.Slice(q * dimension, dimension);
+                var output = results.Slice(q * rowCount, rowCount);
+                for (var i = start; i < end; i++)
+                {
+                    output[i] = TScore.Score(query, rows.Slice(i * dimension, dimension));
+                }
+            }
+        }
+    }
+}
