@@ -63,7 +63,8 @@ public static class ImageScan
     {
         var dimension = image.Dimension;
         var best = Enumerable.Range(0, queryCount).Select(_ => new TopK(k)).ToArray();
-        var scores = new float[QueryGroup * image.RowsPerChunk];
+        var scores = new float[QueryGroup * image.RowsPerBlock];
+        var buffer = image.NewBlockBuffer();
         // A single query on a norm-sorted image visits chunks nearest its norm first and skips those the
         // norm bound rules out; batches scan everything.
         var prune = queryCount == 1 && image.IsSortedByNorm && metric != DistanceMetric.Cosine;
@@ -87,16 +88,22 @@ public static class ImageScan
                 }
             }
 
-            var (vectors, norms, ids) = image.GetChunk(c);
-            var rows = ids.Length;
-            for (var start = 0; start < queryCount; start += QueryGroup)
+            var (_, norms, ids) = image.GetChunk(c);
+            // Float32: one block, the whole chunk read in place. Float16: a few rows at a time, converted once for all queries.
+            for (var from = 0; from < ids.Length; from += image.RowsPerBlock)
             {
-                var group = Math.Min(QueryGroup, queryCount - start);
-                var groupScores = scores.AsSpan(0, group * rows);
-                Score(kernel, metric, packed.AsSpan(start * dimension, group * dimension), group, vectors.Span, dimension, groupScores);
-                for (var q = 0; q < group; q++)
+                var rows = Math.Min(image.RowsPerBlock, ids.Length - from);
+                var vectors = image.GetRows(c, from, rows, buffer);
+                for (var start = 0; start < queryCount; start += QueryGroup)
                 {
-                    Collect(metric, groupScores.Slice(q * rows, rows), queryNorms[start + q], norms.Span, ids.Span, limit, best[start + q]);
+                    var group = Math.Min(QueryGroup, queryCount - start);
+                    var groupScores = scores.AsSpan(0, group * rows);
+                    Score(kernel, metric, packed.AsSpan(start * dimension, group * dimension), group, vectors, dimension, groupScores);
+                    for (var q = 0; q < group; q++)
+                    {
+                        Collect(metric, groupScores.Slice(q * rows, rows), queryNorms[start + q], norms.Span.Slice(from, rows), ids.Span.Slice(from, rows),
+                            limit, best[start + q]);
+                    }
                 }
             }
         }

@@ -27,6 +27,7 @@ public static class QuantizedScan
         var queryCodes = new sbyte[image.Dimension];
         var results = new (long Id, float Distance)[queries.Count][];
         var score = new float[1];
+        var row = new float[image.Dimension];
         for (var q = 0; q < queries.Count; q++)
         {
             var keep = (int)Math.Min(int.MaxValue, (long)k * oversample);
@@ -45,7 +46,7 @@ public static class QuantizedScan
             foreach (var (id, _) in candidates.ToSortedArray())
             {
                 // Rescored by the same kernel as the exact scan, so both give the same bits.
-                image.TryGetRow(id, out var vector, out var norm);
+                image.TryGetRow(id, row, out var vector, out var norm);
                 if (metric == DistanceMetric.L2)
                 {
                     kernel.SquaredDistanceRows(queries[q], vector.Span, image.Dimension, score);
