@@ -116,12 +116,13 @@ public sealed class Float16StorageTests : IDisposable
     [MemberData(nameof(AllMetrics))]
     public void Search_MatchesTheReferenceOverTheRoundedVectors_AndFollowsWrites(DistanceMetric metric)
     {
-        // 5000 rows of 100: two chunks of halves, and blocks that do not divide the rows evenly.
+        // 6000 rows of 100: two chunks of halves (5242 rows each; L2 and Dot sort them by norm), and blocks of
+        // 64 rows that divide neither chunk evenly.
         const int dimension = 100;
         var random = new Random(10 + (int)metric);
         using var shard = NewShard(dimension, metric, _temp.File($"search-{metric}.vshard"));
         var stored = new Dictionary<long, (string Key, float[] Vector)>();
-        foreach (var record in shard.Add(Enumerable.Range(0, 5000).Select(i => new VectorInput($"k{i}", RandomData.Vector(random, dimension))).ToArray()))
+        foreach (var record in shard.Add(Enumerable.Range(0, 6000).Select(i => new VectorInput($"k{i}", RandomData.Vector(random, dimension))).ToArray()))
         {
             stored[record.Id] = (record.Key!, record.Vector);
         }
