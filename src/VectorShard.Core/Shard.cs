@@ -38,7 +38,7 @@ public sealed class Shard : IDisposable
     /// <summary>Whether the shard lives only in this process's memory.</summary>
     public bool IsInMemory => Path.StartsWith(ShardInfo.InMemoryPrefix, StringComparison.Ordinal);
 
-    /// <summary>The dimension, metric, profile and workload recorded in the shard.</summary>
+    /// <summary>The dimension, metric, profile, workload and storage precision recorded in the shard.</summary>
     public ShardHeader Header => _header;
 
     /// <summary>Creates a new shard file (or in-memory shard, for a memory:name path) and opens it.</summary>
@@ -52,6 +52,11 @@ public sealed class Shard : IDisposable
         if (!Enum.IsDefined(options.Metric))
         {
             throw ShardErrors.UnknownSetting("Metric", options.Metric);
+        }
+
+        if (!Enum.IsDefined(options.Precision))
+        {
+            throw ShardErrors.UnknownSetting("Precision", options.Precision);
         }
 
         var workload = options.Workload ?? ShardWorkload.None;
@@ -72,7 +77,7 @@ public sealed class Shard : IDisposable
             }
         }
 
-        var header = new ShardHeader(options.Dimension, options.Metric, profile, workload, ShardLimits.FormatVersion);
+        var header = new ShardHeader(options.Dimension, options.Metric, profile, workload, ShardLimits.FormatVersion, options.Precision);
         var connection = Connect(path, readOnly: false, create: true);
         try
         {
@@ -142,7 +147,8 @@ public sealed class Shard : IDisposable
     /// <summary>A snapshot of the shard: settings, count, version, size and effective pragmas.</summary>
     public ShardInfo Describe() => Run(() => new ShardInfo(Path, _header.Dimension, _header.Metric, _header.Profile,
         _header.Workload, ShardSchema.CountVectors(_statements), ShardSchema.ReadVersion(_statements),
-        _header.FormatVersion, FileSize(Path), ShardPragmas.Read(_connection), VectorKernels.Current.Backend, _statements.Stats));
+        _header.FormatVersion, FileSize(Path), ShardPragmas.Read(_connection), VectorKernels.Current.Backend, _statements.Stats,
+        _header.Precision));
 
     /// <summary>
     /// Stores a batch of vectors in one transaction. With <paramref name="replaceExisting"/>, a key that
@@ -162,10 +168,10 @@ public sealed class Shard : IDisposable
         });
 
     /// <summary>The stored vectors with these keys (missing keys are left out).</summary>
-    public IReadOnlyList<VectorRecord> GetByKeys(IEnumerable<string> keys) => Run(() => VectorReader.ByKeys(_statements, Path, keys));
+    public IReadOnlyList<VectorRecord> GetByKeys(IEnumerable<string> keys) => Run(() => VectorReader.ByKeys(_statements, _header, Path, keys));
 
     /// <summary>The stored vectors with these ids (missing ids are left out).</summary>
-    public IReadOnlyList<VectorRecord> GetByIds(IEnumerable<long> ids) => Run(() => VectorReader.ByIds(_statements, Path, ids));
+    public IReadOnlyList<VectorRecord> GetByIds(IEnumerable<long> ids) => Run(() => VectorReader.ByIds(_statements, _header, Path, ids));
 
     /// <summary>Every stored vector, by id, read a page at a time so the shard is not locked while the caller works.</summary>
     public IEnumerable<VectorRecord> GetAll(int pageSize = 1000)
@@ -179,7 +185,7 @@ public sealed class Shard : IDisposable
         var after = 0L;
         while (true)
         {
-            var page = Run(() => VectorReader.Page(_statements, Path, after, pageSize));
+            var page = Run(() => VectorReader.Page(_statements, _header, Path, after, pageSize));
             foreach (var record in page)
             {
                 yield return record;
@@ -266,7 +272,7 @@ public sealed class Shard : IDisposable
         return Run(() =>
         {
             var nearest = options.Filter is not null
-                ? queries.Select((query, i) => ExactScan.Run(_connection, _header.Metric, query, norms[i], options.K, options.MaxDistance, options.Filter)).ToArray()
+                ? queries.Select((query, i) => ExactScan.Run(_connection, _header, query, norms[i], options.K, options.MaxDistance, options.Filter)).ToArray()
                 : options.Quantization != SearchQuantization.None
                 ? QuantizedScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance, Math.Max(1, options.Oversample),
                     VectorKernels.Current, options.Quantization, options.MaxThreads)
@@ -296,7 +302,7 @@ public sealed class Shard : IDisposable
     {
         if (_image is null || _image.DataVersion != DataVersion())
         {
-            _image = VectorImage.Load(_connection, _header.Dimension);
+            _image = VectorImage.Load(_connection, _header.Dimension, _header.Precision);
             if (NormPrefilter.Worthwhile(_image, _header.Metric))
             {
                 _image.SortByNorm();

@@ -24,6 +24,12 @@ public static class ShardErrors
         Error("NonFiniteComponent", ShardErrorCategory.InvalidArgument, value,
             $"Vector {row} has the non-finite value {Show(value)} at index {index}.");
 
+    /// <summary>A component does not fit the shard's float16 storage.</summary>
+    public static VectorShardException VectorOutOfRange(string row, int index, float value) =>
+        Error("VectorOutOfRange", ShardErrorCategory.InvalidData, value,
+            $"Vector {row} has the value {Show(value)} at index {index}, outside the ±{Storage.VectorBlob.MaxHalf} that a Float16 shard stores. " +
+            "Scale the vectors down, or use a Float32 shard.");
+
     /// <summary>The vector is too long to compare without overflow.</summary>
     public static VectorShardException NormOverflow(string row, double norm) =>
         Error("NormOverflow", ShardErrorCategory.InvalidArgument, row,

@@ -17,7 +17,8 @@ public sealed class ShardInfo
 
     /// <summary>Creates a full snapshot.</summary>
     public ShardInfo(string path, int dimension, DistanceMetric metric, ShardProfile profile, ShardWorkload workload,
-        long count, long version, int formatVersion, long sizeBytes, PragmaSettings pragmas, SimdBackend searchBackend, StatementCacheStats statementCache)
+        long count, long version, int formatVersion, long sizeBytes, PragmaSettings pragmas, SimdBackend searchBackend, StatementCacheStats statementCache,
+        StoragePrecision precision = StoragePrecision.Float32)
     {
         Path = path;
         Dimension = dimension;
@@ -31,6 +32,7 @@ public sealed class ShardInfo
         Pragmas = pragmas;
         SearchBackend = searchBackend;
         StatementCache = statementCache;
+        Precision = precision;
     }
 
     /// <summary>Full path of the shard file, or memory:name for an in-memory shard.</summary>
@@ -47,6 +49,9 @@ public sealed class ShardInfo
 
     /// <summary>How distances are measured.</summary>
     public DistanceMetric Metric { get; }
+
+    /// <summary>How vector components are stored: Float32, or Float16 at half the bytes.</summary>
+    public StoragePrecision Precision { get; }
 
     /// <summary>The pragma profile, stored in the shard and applied whenever it is opened.</summary>
     public ShardProfile Profile { get; }

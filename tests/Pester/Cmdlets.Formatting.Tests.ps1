@@ -31,6 +31,7 @@ Describe 'Format views' {
         $text | Should -Match 'Checkpoint\s*:\s*every 1000 pages, temp store DEFAULT, secure delete False'
         $text | Should -Match 'Dimension\s*:\s*2'
         $text | Should -Match 'Metric\s*:\s*L2'
+        $text | Should -Match 'Precision\s*:\s*Float32'
         $text | Should -Match 'Count\s*:\s*2'
         $text | Should -Match 'Size\s*:\s*[\d.,]+ MB'
     }

@@ -4,17 +4,19 @@ using VectorShard.Core.Storage;
 namespace VectorShard.Core.Search;
 
 /// <summary>
-/// The exact k-NN scan: one pass over every stored vector (or those the metadata filter admits), reading
-/// each BLOB in place through SQLite's raw API — no copy, no allocation per row — and keeping the k
-/// nearest in a bounded heap. This is the one place the search path reads vectors, so a faster scan
-/// replaces only this class.
+/// The filtered exact k-NN scan: one pass over the stored vectors the metadata filter admits, reading each
+/// BLOB in place through SQLite's raw API — no allocation per row (a float16 BLOB is decoded into one reused
+/// buffer) — and keeping the k nearest in a bounded heap.
 /// </summary>
 public static class ExactScan
 {
     /// <summary>The k nearest (id, distance) pairs within <paramref name="maxDistance"/>, nearest first.</summary>
-    public static (long Id, float Distance)[] Run(SqliteConnection connection, DistanceMetric metric,
+    public static (long Id, float Distance)[] Run(SqliteConnection connection, ShardHeader header,
         ReadOnlySpan<float> query, float queryNorm, int k, float maxDistance, MetadataFilter? filter)
     {
+        var metric = header.Metric;
+        // A float16 BLOB is decoded into this one buffer, row by row.
+        var decoded = header.Precision == StoragePrecision.Float16 ? new float[header.Dimension] : null;
         using var statement = new RawStatement(connection,
             "SELECT id, vector, norm FROM vectors" + (filter is null ? "" : " WHERE " + filter.WhereClause));
         for (var i = 0; filter is not null && i < filter.Parameters.Count; i++)
@@ -32,7 +34,19 @@ public static class ExactScan
         var limit = DistanceFunction.RankingLimit(metric, maxDistance);
         while (statement.Step())
         {
-            var score = DistanceFunction.Score(metric, query, VectorBlob.AsFloats(statement.Blob(1)));
+            var blob = statement.Blob(1);
+            ReadOnlySpan<float> vector;
+            if (decoded is null)
+            {
+                vector = VectorBlob.AsFloats(blob);
+            }
+            else
+            {
+                VectorBlob.CopyTo(blob, decoded, StoragePrecision.Float16);
+                vector = decoded;
+            }
+
+            var score = DistanceFunction.Score(metric, query, vector);
             var distance = DistanceFunction.FromScore(metric, score, queryNorm, (float)statement.Double(2));
             if (distance <= limit && distance <= best.Bound)
             {

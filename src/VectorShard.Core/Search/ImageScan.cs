@@ -65,7 +65,9 @@ public static class ImageScan
         // Queries split into near-equal groups of at most QueryGroup, so that e.g. 65 is 33 + 32, not 64 + 1.
         var groupCount = (queryCount + QueryGroup - 1) / QueryGroup;
         var groupSize = (queryCount + groupCount - 1) / groupCount;
-        var rowsPerCall = Math.Clamp(ScoreBudgetFloats / groupSize, 1, image.RowsPerChunk);
+        // A Float16 image caps the rows at its small conversion block (RowsPerBlock; a whole chunk for float32).
+        var rowsPerCall = Math.Clamp(ScoreBudgetFloats / groupSize, 1, image.RowsPerBlock);
+        var buffer = image.NewBlockBuffer();
         // Pooled: up to 256 KiB per call, which would otherwise be a large-object allocation per search. (Should
         // the scan throw, the array is simply not returned.)
         var scores = ArrayPool<float>.Shared.Rent(groupSize * rowsPerCall);
@@ -93,11 +95,11 @@ public static class ImageScan
                 }
             }
 
-            var (vectors, norms, ids) = image.GetChunk(c);
+            var (_, norms, ids) = image.GetChunk(c);
             for (var row = 0; row < ids.Length; row += rowsPerCall)
             {
                 var rows = Math.Min(rowsPerCall, ids.Length - row);
-                var block = vectors.Span.Slice(row * dimension, rows * dimension);
+                var block = image.GetRows(c, row, rows, buffer);
                 for (var start = 0; start < queryCount; start += groupSize)
                 {
                     var group = Math.Min(groupSize, queryCount - start);

@@ -55,9 +55,10 @@ public static class QuantizedScan
     {
         var best = new TopK(k);
         var score = new float[1];
+        var row = new float[image.Dimension];
         foreach (var (id, _) in candidates.ToSortedArray())
         {
-            image.TryGetRow(id, out var vector, out var norm);
+            image.TryGetRow(id, row, out var vector, out var norm);
             if (metric == DistanceMetric.L2)
             {
                 kernel.SquaredDistanceRows(query, vector.Span, image.Dimension, score);

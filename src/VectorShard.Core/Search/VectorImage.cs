@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Microsoft.Data.Sqlite;
 using VectorShard.Core.Storage;
 
@@ -9,25 +10,45 @@ namespace VectorShard.Core.Search;
 /// Stepping SQLite row by row costs more than the arithmetic, so search reads this instead; the shard
 /// keeps it coherent with its own writes and rebuilds it when another connection has written
 /// (PRAGMA data_version). Removal moves the last row into the hole, so rows stay dense.
+/// A Float16 shard's image keeps its rows as halves, so a scan reads half the memory; <see cref="GetRows"/>
+/// converts a few rows at a time to float32 for the kernels.
 /// </summary>
 public sealed class VectorImage
 {
-    private const int ChunkFloats = 1 << 18;
+    private const int ChunkBytes = 1 << 20;
+
+    // A Float16 block converted to float32 is about 32 KiB, so it stays in L1/L2 while the queries pass over it.
+    private const int BlockFloats = 1 << 13;
 
     private readonly List<Chunk> _chunks = [];
     private readonly Dictionary<long, int> _rowOfId = [];
 
-    private VectorImage(int dimension)
+    // Decodes one Float16 row for writes, sorting and quantizing (which run under the shard's lock).
+    private readonly float[] _rowScratch;
+
+    private VectorImage(int dimension, StoragePrecision precision)
     {
         Dimension = dimension;
-        RowsPerChunk = Math.Max(16, ChunkFloats / dimension);
+        Precision = precision;
+        RowsPerChunk = Math.Max(16, ChunkBytes / (VectorBlob.BytesPerComponent(precision) * dimension));
+        RowsPerBlock = precision == StoragePrecision.Float16 ? Math.Clamp(BlockFloats / dimension, 16, 64) : RowsPerChunk;
+        _rowScratch = precision == StoragePrecision.Float16 ? new float[dimension] : [];
     }
 
     /// <summary>The dimension of every row.</summary>
     public int Dimension { get; }
 
+    /// <summary>How the rows are held: float32, or halves for a Float16 shard.</summary>
+    public StoragePrecision Precision { get; }
+
     /// <summary>Rows per chunk (the last chunk may hold fewer).</summary>
     public int RowsPerChunk { get; }
+
+    /// <summary>
+    /// Rows a scan scores per kernel call: the whole chunk for float32 (read in place), a small block for
+    /// float16 (converted into a buffer from <see cref="NewBlockBuffer"/>).
+    /// </summary>
+    public int RowsPerBlock { get; }
 
     /// <summary>The number of rows.</summary>
     public int Count { get; private set; }
@@ -45,24 +66,49 @@ public sealed class VectorImage
     public long DataVersion { get; set; }
 
     /// <summary>Reads every vector of the shard (id, BLOB, norm) through SQLite's raw API.</summary>
-    public static VectorImage Load(SqliteConnection connection, int dimension)
+    public static VectorImage Load(SqliteConnection connection, int dimension, StoragePrecision precision = StoragePrecision.Float32)
     {
-        var image = new VectorImage(dimension) { DataVersion = connection.ScalarInteger("PRAGMA data_version") };
+        var image = new VectorImage(dimension, precision) { DataVersion = connection.ScalarInteger("PRAGMA data_version") };
         using var statement = new RawStatement(connection, "SELECT id, vector, norm FROM vectors");
         while (statement.Step())
         {
-            image.Append(statement.Int64(0), VectorBlob.AsFloats(statement.Blob(1)), (float)statement.Double(2));
+            var vector = precision == StoragePrecision.Float16 ? image.Decode(statement.Blob(1)) : VectorBlob.AsFloats(statement.Blob(1));
+            image.Append(statement.Int64(0), vector, (float)statement.Double(2));
         }
 
         return image;
     }
 
-    /// <summary>The rows of chunk <paramref name="index"/>: their vectors (rows × dimension), norms and ids.</summary>
+    /// <summary>
+    /// The rows of chunk <paramref name="index"/>: their vectors (rows × dimension; empty for a Float16 image,
+    /// whose rows <see cref="GetRows"/> gives), norms and ids.
+    /// </summary>
     public (ReadOnlyMemory<float> Vectors, ReadOnlyMemory<float> Norms, ReadOnlyMemory<long> Ids) GetChunk(int index)
     {
         var rows = Math.Min(RowsPerChunk, Count - index * RowsPerChunk);
         var chunk = _chunks[index];
-        return (chunk.Vectors.AsMemory(0, rows * Dimension), chunk.Norms.AsMemory(0, rows), chunk.Ids.AsMemory(0, rows));
+        return (chunk.Vectors is null ? default : chunk.Vectors.AsMemory(0, rows * Dimension), chunk.Norms.AsMemory(0, rows), chunk.Ids.AsMemory(0, rows));
+    }
+
+    /// <summary>A per-thread buffer for <see cref="GetRows"/>: <see cref="RowsPerBlock"/> rows of floats, or empty for float32.</summary>
+    public float[] NewBlockBuffer() => Precision == StoragePrecision.Float16 ? new float[RowsPerBlock * Dimension] : [];
+
+    /// <summary>
+    /// Rows [<paramref name="start"/>, start + <paramref name="count"/>) of chunk <paramref name="index"/> as
+    /// float32: in place for a float32 image, converted into <paramref name="buffer"/> for a Float16 one
+    /// (count at most <see cref="RowsPerBlock"/> there).
+    /// </summary>
+    public ReadOnlySpan<float> GetRows(int index, int start, int count, Span<float> buffer)
+    {
+        var chunk = _chunks[index];
+        if (chunk.Halves is null)
+        {
+            return chunk.Vectors!.AsSpan(start * Dimension, count * Dimension);
+        }
+
+        var floats = buffer[..(count * Dimension)];
+        TensorPrimitives.ConvertToSingle(chunk.Halves.AsSpan(start * Dimension, count * Dimension), floats);
+        return floats;
     }
 
     /// <summary>
@@ -106,7 +152,7 @@ public sealed class VectorImage
         {
             var chunk = old[row / RowsPerChunk];
             var offset = row % RowsPerChunk;
-            Append(chunk.Ids[offset], chunk.Vectors.AsSpan(offset * Dimension, Dimension), chunk.Norms[offset]);
+            Append(chunk.Ids[offset], RowFloats(chunk, offset), chunk.Norms[offset]);
         }
 
         IsSortedByNorm = count == Count;
@@ -136,7 +182,7 @@ public sealed class VectorImage
         for (var row = 0; row < Count; row++)
         {
             var (chunk, offset) = Locate(row);
-            chunk.Scales![offset] = Int8Codes.Quantize(chunk.Vectors.AsSpan(offset * Dimension, Dimension), chunk.Codes.AsSpan(offset * Dimension, Dimension));
+            chunk.Scales![offset] = Int8Codes.Quantize(RowFloats(chunk, offset), chunk.Codes.AsSpan(offset * Dimension, Dimension));
         }
 
         HasInt8Codes = true;
@@ -166,14 +212,17 @@ public sealed class VectorImage
         for (var row = 0; row < Count; row++)
         {
             var (chunk, offset) = Locate(row);
-            SignBits.Encode(chunk.Vectors.AsSpan(offset * Dimension, Dimension), chunk.Bits.AsSpan(offset * words, words));
+            SignBits.Encode(RowFloats(chunk, offset), chunk.Bits.AsSpan(offset * words, words));
         }
 
         HasSignBits = true;
     }
 
-    /// <summary>The vector and norm of the row with this id, or false if there is none.</summary>
-    public bool TryGetRow(long id, out ReadOnlyMemory<float> vector, out float norm)
+    /// <summary>
+    /// The vector and norm of the row with this id, or false if there is none. A Float16 row is converted into
+    /// <paramref name="buffer"/> (at least <see cref="Dimension"/> floats), which the returned vector then views.
+    /// </summary>
+    public bool TryGetRow(long id, float[] buffer, out ReadOnlyMemory<float> vector, out float norm)
     {
         if (!_rowOfId.TryGetValue(id, out var row))
         {
@@ -182,7 +231,17 @@ public sealed class VectorImage
         }
 
         var (chunk, offset) = Locate(row);
-        (vector, norm) = (chunk.Vectors.AsMemory(offset * Dimension, Dimension), chunk.Norms[offset]);
+        if (chunk.Halves is null)
+        {
+            vector = chunk.Vectors!.AsMemory(offset * Dimension, Dimension);
+        }
+        else
+        {
+            TensorPrimitives.ConvertToSingle(chunk.Halves.AsSpan(offset * Dimension, Dimension), buffer.AsSpan(0, Dimension));
+            vector = buffer.AsMemory(0, Dimension);
+        }
+
+        norm = chunk.Norms[offset];
         return true;
     }
 
@@ -211,7 +270,7 @@ public sealed class VectorImage
         if (row != last)
         {
             var (chunk, offset) = Locate(last);
-            Write(row, chunk.Ids[offset], chunk.Vectors.AsSpan(offset * Dimension, Dimension), chunk.Norms[offset]);
+            Write(row, chunk.Ids[offset], RowFloats(chunk, offset), chunk.Norms[offset]);
             _rowOfId[chunk.Ids[offset]] = row;
         }
 
@@ -222,7 +281,7 @@ public sealed class VectorImage
     {
         if (Count == _chunks.Count * RowsPerChunk)
         {
-            var chunk = new Chunk(RowsPerChunk, Dimension);
+            var chunk = new Chunk(RowsPerChunk, Dimension, Precision);
             if (HasInt8Codes)
             {
                 chunk.AddCodes(RowsPerChunk, Dimension);
@@ -243,7 +302,17 @@ public sealed class VectorImage
     private void Write(int row, long id, ReadOnlySpan<float> vector, float norm)
     {
         var (chunk, offset) = Locate(row);
-        vector.CopyTo(chunk.Vectors.AsSpan(offset * Dimension, Dimension));
+        if (chunk.Halves is null)
+        {
+            vector.CopyTo(chunk.Vectors!.AsSpan(offset * Dimension, Dimension));
+        }
+        else
+        {
+            TensorPrimitives.ConvertToHalf(vector, chunk.Halves.AsSpan(offset * Dimension, Dimension));
+            // Codes and sign bits describe the row as stored, even if the caller passed unrounded floats.
+            vector = RowFloats(chunk, offset);
+        }
+
         chunk.Norms[offset] = norm;
         chunk.Ids[offset] = id;
         chunk.MinNorm = MathF.Min(chunk.MinNorm, norm);
@@ -262,9 +331,30 @@ public sealed class VectorImage
 
     private (Chunk Chunk, int Offset) Locate(int row) => (_chunks[row / RowsPerChunk], row % RowsPerChunk);
 
-    private sealed class Chunk(int rows, int dimension)
+    // One row as floats: in place for float32; for float16 converted into the image's row buffer, valid until its next use.
+    private ReadOnlySpan<float> RowFloats(Chunk chunk, int offset)
     {
-        public float[] Vectors { get; } = new float[rows * dimension];
+        if (chunk.Halves is null)
+        {
+            return chunk.Vectors!.AsSpan(offset * Dimension, Dimension);
+        }
+
+        TensorPrimitives.ConvertToSingle(chunk.Halves.AsSpan(offset * Dimension, Dimension), _rowScratch);
+        return _rowScratch;
+    }
+
+    private float[] Decode(ReadOnlySpan<byte> blob)
+    {
+        VectorBlob.CopyTo(blob, _rowScratch, StoragePrecision.Float16);
+        return _rowScratch;
+    }
+
+    private sealed class Chunk(int rows, int dimension, StoragePrecision precision)
+    {
+        // Exactly one of the two holds the rows, by the shard's precision.
+        public float[]? Vectors { get; } = precision == StoragePrecision.Float16 ? null : new float[rows * dimension];
+
+        public Half[]? Halves { get; } = precision == StoragePrecision.Float16 ? new Half[rows * dimension] : null;
 
         public float[] Norms { get; } = new float[rows];
 

@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace VectorShard.Core.Storage;
 
 /// <summary>
-/// The storage layout (docs/architecture.md explains why): a vectors table of rows with float32 BLOBs, and a
+/// The storage layout (docs/architecture.md explains why): a vectors table of rows with float32 (or float16) BLOBs, and a
 /// shard_info table of name/value settings. PRAGMA application_id marks the file as a shard and
 /// PRAGMA user_version holds the format version.
 /// </summary>
@@ -37,6 +37,7 @@ public static class ShardSchema
         connection.Execute($"PRAGMA user_version = {ShardLimits.FormatVersion}");
         SetValue(connection, "dimension", header.Dimension.ToString(CultureInfo.InvariantCulture));
         SetValue(connection, "metric", header.Metric.ToString());
+        SetValue(connection, "precision", header.Precision.ToString());
         SetValue(connection, "version", "0");
         WriteTuning(connection, header.Profile, header.Workload);
         transaction.Commit();
@@ -75,7 +76,9 @@ public static class ShardSchema
                 Enum.Parse<ShardProfile>(values["profile"]),
                 new ShardWorkload(Enum.Parse<WorkloadKind>(values["workload_kind"]),
                     int.Parse(values["workload_value"], CultureInfo.InvariantCulture)),
-                format);
+                format,
+                // Shards written before float16 storage existed have no precision row: they are float32.
+                values.TryGetValue("precision", out var precision) ? ParseDefined<StoragePrecision>(precision) : StoragePrecision.Float32);
         }
         catch (Exception e) when (e is KeyNotFoundException or FormatException or ArgumentException)
         {
@@ -106,6 +109,13 @@ public static class ShardSchema
     /// <summary>The number of vectors stored.</summary>
     public static long CountVectors(StatementCache statements) =>
         Convert.ToInt64(statements.Get("SELECT count(*) FROM vectors").ExecuteScalar(), CultureInfo.InvariantCulture);
+
+    // Enum.Parse accepts any number ("7"); a stored setting must name a defined value.
+    private static T ParseDefined<T>(string value) where T : struct, Enum
+    {
+        var parsed = Enum.Parse<T>(value);
+        return Enum.IsDefined(parsed) ? parsed : throw new FormatException($"'{value}' is not a {typeof(T).Name}");
+    }
 
     private static void SetValue(SqliteConnection connection, string name, string value)
     {

@@ -8,12 +8,12 @@ public static class VectorReader
     private const string Columns = "SELECT id, key, vector, norm, metadata, created_at, shard_version FROM vectors";
 
     /// <summary>The records with these keys, in the order given; keys not stored are left out.</summary>
-    public static IReadOnlyList<VectorRecord> ByKeys(StatementCache statements, string path, IEnumerable<string> keys) =>
-        ByColumn(statements, path, "key", keys.Cast<object>());
+    public static IReadOnlyList<VectorRecord> ByKeys(StatementCache statements, ShardHeader header, string path, IEnumerable<string> keys) =>
+        ByColumn(statements, header, path, "key", keys.Cast<object>());
 
     /// <summary>The records with these ids, in the order given; ids not stored are left out.</summary>
-    public static IReadOnlyList<VectorRecord> ByIds(StatementCache statements, string path, IEnumerable<long> ids) =>
-        ByColumn(statements, path, "id", ids.Cast<object>());
+    public static IReadOnlyList<VectorRecord> ByIds(StatementCache statements, ShardHeader header, string path, IEnumerable<long> ids) =>
+        ByColumn(statements, header, path, "id", ids.Cast<object>());
 
     /// <summary>The key and metadata of each of these ids (what search results show), without the vectors.</summary>
     public static Dictionary<long, (string? Key, IReadOnlyDictionary<string, object?>? Metadata)> Labels(
@@ -36,7 +36,7 @@ public static class VectorReader
     }
 
     /// <summary>Up to <paramref name="limit"/> records with ids above <paramref name="afterId"/>, by id.</summary>
-    public static IReadOnlyList<VectorRecord> Page(StatementCache statements, string path, long afterId, int limit)
+    public static IReadOnlyList<VectorRecord> Page(StatementCache statements, ShardHeader header, string path, long afterId, int limit)
     {
         var command = statements.Get(Columns + " WHERE id > $after ORDER BY id LIMIT $limit", p =>
         {
@@ -45,10 +45,10 @@ public static class VectorReader
         });
         command.Parameters["$after"].Value = afterId;
         command.Parameters["$limit"].Value = limit;
-        return ReadAll(command, path);
+        return ReadAll(command, header.Precision, path);
     }
 
-    private static List<VectorRecord> ByColumn(StatementCache statements, string path, string column, IEnumerable<object> values)
+    private static List<VectorRecord> ByColumn(StatementCache statements, ShardHeader header, string path, string column, IEnumerable<object> values)
     {
         var command = statements.Get(Columns + $" WHERE {column} = $value", p => p.Add("$value", column == "id" ? SqliteType.Integer : SqliteType.Text));
         var parameter = command.Parameters["$value"];
@@ -56,13 +56,13 @@ public static class VectorReader
         foreach (var value in values)
         {
             parameter.Value = value;
-            records.AddRange(ReadAll(command, path));
+            records.AddRange(ReadAll(command, header.Precision, path));
         }
 
         return records;
     }
 
-    private static List<VectorRecord> ReadAll(SqliteCommand command, string path)
+    private static List<VectorRecord> ReadAll(SqliteCommand command, StoragePrecision precision, string path)
     {
         var records = new List<VectorRecord>();
         using var reader = command.ExecuteReader();
@@ -71,7 +71,7 @@ public static class VectorReader
             records.Add(new VectorRecord(
                 reader.GetInt64(0),
                 reader.IsDBNull(1) ? null : reader.GetString(1),
-                VectorBlob.ToFloats((byte[])reader.GetValue(2)),
+                VectorBlob.ToFloats((byte[])reader.GetValue(2), precision),
                 reader.GetFloat(3),
                 MetadataJson.Parse(reader.IsDBNull(4) ? null : reader.GetString(4)),
                 DateTimeOffset.UnixEpoch.AddTicks(reader.GetInt64(5) * 10),

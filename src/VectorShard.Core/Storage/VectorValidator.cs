@@ -16,8 +16,17 @@ public static class VectorValidator
     public const double MinCosineNorm = 1e-18;
 
     /// <summary>Returns the vector's Euclidean norm, or throws the error that names what is wrong with it.</summary>
-    public static float Validate(ReadOnlySpan<float> vector, int dimension, DistanceMetric metric, string row)
+    public static float Validate(ReadOnlySpan<float> vector, int dimension, DistanceMetric metric, string row) =>
+        Validate(vector, dimension, metric, row, StoragePrecision.Float32);
+
+    /// <summary>
+    /// Same, for a vector to be stored at <paramref name="precision"/>: a Float16 shard refuses components
+    /// beyond ±65504, and the norm (and the zero check under cosine) is that of the vector rounded to half
+    /// precision, as stored, so that distances agree with the stored components.
+    /// </summary>
+    public static float Validate(ReadOnlySpan<float> vector, int dimension, DistanceMetric metric, string row, StoragePrecision precision)
     {
+        var half = precision == StoragePrecision.Float16;
         if (vector.IsEmpty)
         {
             throw ShardErrors.EmptyVector(row);
@@ -37,7 +46,18 @@ public static class VectorValidator
                 throw ShardErrors.NonFiniteComponent(row, i, vector[i]);
             }
 
-            sumOfSquares += (double)vector[i] * vector[i];
+            var x = vector[i];
+            if (half)
+            {
+                if (MathF.Abs(x) > VectorBlob.MaxHalf)
+                {
+                    throw ShardErrors.VectorOutOfRange(row, i, x);
+                }
+
+                x = (float)(Half)x;
+            }
+
+            sumOfSquares += (double)x * x;
         }
 
         var norm = Math.Sqrt(sumOfSquares);

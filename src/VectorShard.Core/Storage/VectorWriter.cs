@@ -37,12 +37,14 @@ public static class VectorWriter
         var version = ShardSchema.ReadVersion(statements);
         // Raw API: the vector binds straight from its float span, with no byte[] per row.
         using var insert = new RawStatement(statements.Connection, (replaceExisting ? Upsert : Insert) + " RETURNING id");
+        var halves = header.Precision == StoragePrecision.Float16 ? new Half[header.Dimension] : null;
         for (var i = 0; i < batch.Count; i++)
         {
             var row = batch[i];
             version++;
             insert.Bind(1, row.Key);
-            insert.Bind(2, VectorBlob.AsBytes(row.Vector));
+            var blob = halves is null ? VectorBlob.AsBytes(row.Vector) : VectorBlob.EncodeHalves(row.Vector, halves);
+            insert.Bind(2, blob);
             insert.Bind(3, (double)norms[i]);
             insert.Bind(4, metadata[i]);
             insert.Bind(5, createdMicros);
@@ -60,8 +62,9 @@ public static class VectorWriter
             }
 
             insert.Reset();
-            // The record shows metadata as stored (dates as ISO text), as a later read would.
-            records[i] = new VectorRecord(id, row.Key, row.Vector, norms[i], MetadataJson.Parse(metadata[i]), createdAt, version, path);
+            // The record shows the vector and metadata as stored (half-rounded; dates as ISO text), as a later read would.
+            var stored = halves is null ? row.Vector : VectorBlob.ToFloats(blob, StoragePrecision.Float16);
+            records[i] = new VectorRecord(id, row.Key, stored, norms[i], MetadataJson.Parse(metadata[i]), createdAt, version, path);
         }
 
         ShardSchema.WriteVersion(statements, version);
@@ -77,7 +80,7 @@ public static class VectorWriter
         {
             var row = batch[i];
             var label = row.Describe(firstPosition + i);
-            norms[i] = VectorValidator.Validate(row.Vector, header.Dimension, header.Metric, label);
+            norms[i] = VectorValidator.Validate(row.Vector, header.Dimension, header.Metric, label, header.Precision);
             metadata[i] = MetadataJson.Serialize(row.Metadata, label);
             if (row.Key is not null && keys?.Add(row.Key) == false)
             {

@@ -33,6 +33,10 @@ public sealed class NewVectorShardCommand : ShardCommandBase
     [Parameter]
     public DistanceMetric Metric { get; set; } = DistanceMetric.Cosine;
 
+    /// <summary>How vector components are stored: Float32, or Float16 at half the bytes (about 3 significant digits, values within ±65504).</summary>
+    [Parameter]
+    public StoragePrecision Precision { get; set; } = StoragePrecision.Float32;
+
     /// <summary>The pragma profile.</summary>
     [Parameter(ParameterSetName = FileSet)]
     public ShardProfile Profile { get; set; } = ShardProfile.Balanced;
@@ -61,7 +65,7 @@ public sealed class NewVectorShardCommand : ShardCommandBase
 
         RunOrStop(() =>
         {
-            var options = new ShardOptions(Dimension, Metric, Profile, new ShardWorkload(Workload, WorkloadValue));
+            var options = new ShardOptions(Dimension, Metric, Profile, new ShardWorkload(Workload, WorkloadValue), Precision);
             WriteObject(ShardRegistry.Shared.Create(path, options, replace: Force).Describe());
         }, path);
     }
