@@ -15,21 +15,21 @@ public static class VectorReader
     public static IReadOnlyList<VectorRecord> ByIds(StatementCache statements, ShardHeader header, string path, IEnumerable<long> ids) =>
         ByColumn(statements, header, path, "id", ids.Cast<object>());
 
-    /// <summary>The key and metadata of each of these ids (what search results show), without the vectors.</summary>
+    /// <summary>
+    /// The key and metadata of each of these ids (what search results show), without the vectors. One statement
+    /// for all of them (the ids go in as a JSON array): a search batch's labels cost one round trip, not one per id.
+    /// </summary>
     public static Dictionary<long, (string? Key, IReadOnlyDictionary<string, object?>? Metadata)> Labels(
         StatementCache statements, IEnumerable<long> ids)
     {
-        var command = statements.Get("SELECT key, metadata FROM vectors WHERE id = $id", p => p.Add("$id", SqliteType.Integer));
-        var parameter = command.Parameters["$id"];
+        var command = statements.Get("SELECT id, key, metadata FROM vectors WHERE id IN (SELECT value FROM json_each($ids))",
+            p => p.Add("$ids", SqliteType.Text));
+        command.Parameters["$ids"].Value = "[" + string.Join(",", ids.Distinct()) + "]";
         var labels = new Dictionary<long, (string?, IReadOnlyDictionary<string, object?>?)>();
-        foreach (var id in ids.Distinct())
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
         {
-            parameter.Value = id;
-            using var reader = command.ExecuteReader();
-            if (reader.Read())
-            {
-                labels[id] = (reader.IsDBNull(0) ? null : reader.GetString(0), MetadataJson.Parse(reader.IsDBNull(1) ? null : reader.GetString(1)));
-            }
+            labels[reader.GetInt64(0)] = (reader.IsDBNull(1) ? null : reader.GetString(1), MetadataJson.Parse(reader.IsDBNull(2) ? null : reader.GetString(2)));
         }
 
         return labels;
