@@ -399,22 +399,36 @@ namespace VectorShard.Benchmarks
         }
 
         // The repository's commit, read from .git without running git (the working tree may differ from it).
+        // In a git worktree .git is a file naming the worktree's own folder (HEAD), whose "commondir" holds the refs.
         private static string Commit()
         {
             try
             {
-                if (BenchOptions.RepositoryRoot() is not { } root || !File.Exists(Path.Combine(root, ".git", "HEAD")))
+                if (BenchOptions.RepositoryRoot() is not { } root)
                 {
                     return "";
                 }
 
-                var head = File.ReadAllText(Path.Combine(root, ".git", "HEAD")).Trim();
+                var git = Path.Combine(root, ".git");
+                if (File.Exists(git) && File.ReadAllText(git).Trim() is var pointer && pointer.StartsWith("gitdir: ", StringComparison.Ordinal))
+                {
+                    git = Path.GetFullPath(pointer[8..], root);
+                }
+
+                var common = File.Exists(Path.Combine(git, "commondir")) ? Path.GetFullPath(File.ReadAllText(Path.Combine(git, "commondir")).Trim(), git) : git;
+                if (!File.Exists(Path.Combine(git, "HEAD")))
+                {
+                    return "";
+                }
+
+                var head = File.ReadAllText(Path.Combine(git, "HEAD")).Trim();
                 if (head.StartsWith("ref: ", StringComparison.Ordinal))
                 {
                     var name = head[5..];
-                    var loose = Path.Combine(root, ".git", name);
+                    var loose = Path.Combine(common, name);
+                    var packed = Path.Combine(common, "packed-refs");
                     head = File.Exists(loose) ? File.ReadAllText(loose).Trim()
-                        : File.ReadLines(Path.Combine(root, ".git", "packed-refs")).FirstOrDefault(l => l.EndsWith(" " + name, StringComparison.Ordinal))?.Split(' ')[0] ?? "";
+                        : File.Exists(packed) ? File.ReadLines(packed).FirstOrDefault(l => l.EndsWith(" " + name, StringComparison.Ordinal))?.Split(' ')[0] ?? "" : "";
                 }
 
                 return head.Length >= 7 ? $" at commit {head[..7]} (plus any uncommitted changes)" : "";

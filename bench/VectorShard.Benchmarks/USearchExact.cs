@@ -42,7 +42,7 @@ public sealed class USearchExact : IDisposable
     {
         try
         {
-            description = $"USearch {USearchCapabilities.Version()}, kernels for {USearchCapabilities.HardwareAccelerationAvailable()}";
+            description = $"USearch {USearchCapabilities.Version()} (NumKong SIMD targets available: {USearchCapabilities.HardwareAccelerationAvailable()})";
             return true;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
