@@ -121,6 +121,11 @@ namespace VectorShard.Benchmarks
     /// <summary>One workload from data to numbers.</summary>
     public static class WorkloadRun
     {
+        /// <summary>The issue's target for real embeddings: quantized recall@10 ≥ 0.99 at ≥ 4× the exact throughput.</summary>
+        public const double TargetRecall = 0.99;
+
+        public const double TargetSpeedup = 4.0;
+
         /// <summary>The workload's numbers, or null (with the reason printed and returned) when its data is not there.</summary>
         public static WorkloadResult? Run(Workload template, BenchOptions options, string? vecLibrary, string? vecUnavailable,
             string? peerUnavailable, out string skipReason)
@@ -238,13 +243,10 @@ namespace VectorShard.Benchmarks
             return new WorkloadResult(w, bandwidth, contenders, notes, clock.Elapsed.TotalSeconds);
         }
 
-        /// <summary>The issue's target for real embeddings: quantized recall@10 ≥ 0.99 at ≥ 4× the exact throughput.</summary>
-        public const double TargetRecall = 0.99;
-
-        public const double TargetSpeedup = 4.0;
-
-        // One line: each quantized search's recall (measured calls, then all queries) and its throughput against
-        // exact search on one thread; for real embeddings, whether the issue's target is met.
+        // One line: each quantized search's recall (measured calls, then all queries) and its speed against exact
+        // search on one thread, as a p50 ratio and a QPS ratio; for real embeddings, whether the issue's target is
+        // met. The target is judged on the p50 ratio (the table's measure): QPS is a mean, and one stall on a
+        // busy machine moves it a lot.
         private static string? QuantizedSummary(Workload w, List<Contender> contenders, int queryCount)
         {
             var exact = contenders[0];
@@ -254,17 +256,18 @@ namespace VectorShard.Benchmarks
                 return null;
             }
 
-            string Speedup(Contender c) => (c.Qps / exact.Qps).ToString("F1", CultureInfo.InvariantCulture) + "×";
-            var line = $"Quantized vs exact (1 thread): " + string.Join("; ", quantized.Select(c =>
-                $"{c.Name} recall@{w.K} {c.Recall!.Recall:F3} (all {queryCount} queries: {c.RecallAllQueries!.Recall:F3}) at {Speedup(c)} the exact QPS")) + ".";
+            double Speedup(Contender c) => exact.Median / c.Median;
+            string Speed(Contender c) => string.Create(CultureInfo.InvariantCulture, $"{Speedup(c):F1}× exact by p50 ({c.Qps / exact.Qps:F1}× by QPS)");
+            var line = "Quantized vs exact (1 thread): " + string.Join("; ", quantized.Select(c =>
+                $"{c.Name} recall@{w.K} {c.Recall!.Recall:F3} (all {queryCount} queries: {c.RecallAllQueries!.Recall:F3}) at {Speed(c)}")) + ".";
             if (w.RealEmbeddings)
             {
-                var meeting = quantized.Where(c => c.RecallAllQueries!.Recall >= TargetRecall && c.Qps / exact.Qps >= TargetSpeedup).ToList();
-                var best = quantized.Where(c => c.RecallAllQueries!.Recall >= TargetRecall).MaxBy(c => c.Qps);
-                line += $" Target on the real MiniLM corpus, recall@{w.K} ≥ {TargetRecall:F2} at ≥ {TargetSpeedup:F0}× the exact throughput: " +
+                var meeting = quantized.Where(c => c.RecallAllQueries!.Recall >= TargetRecall && Speedup(c) >= TargetSpeedup).ToList();
+                var best = quantized.Where(c => c.RecallAllQueries!.Recall >= TargetRecall).MaxBy(Speedup);
+                line += $" Target on the real MiniLM corpus, recall@{w.K} ≥ {TargetRecall:F2} (all queries) at ≥ {TargetSpeedup:F0}× exact (p50): " +
                     (meeting.Count > 0 ? $"**met** by {string.Join(", ", meeting.Select(c => c.Name))}."
                         : best is null ? "**not met** (no quantized search reached the recall)."
-                        : $"**not met** in this run (fastest at that recall: {best.Name}, {Speedup(best)}).");
+                        : $"**not met** in this run (fastest at that recall: {best.Name}, {Speed(best)}).");
             }
 
             return line;
