@@ -78,7 +78,7 @@ public static class RealEmbeddings
         {
             string.Create(Inv, $"Data: {corpus.Model} embeddings of the {corpus.Count:N0} unique `<summary>` texts of the .NET reference XML docs " +
                 $"(corpus {corpus.Fingerprint}, built by bench/VectorShard.Corpus); {heldOut.Length} texts held out by seed {options.Seed} as queries " +
-                $"(never stored; the first {Math.Min(options.Queries, heldOut.Length)} are measured), the other {storedRows.Length:N0} stored."),
+                $"(never stored; timed calls take them in order, {Math.Min(options.Queries, heldOut.Length)} per single-query contender), the other {storedRows.Length:N0} stored."),
             string.Create(Inv, $"Norm spread of the stored vectors: min {norms.Min():F6}, max {norms.Max():F6}, mean {norms.Average():F6} (MiniLM emits unit vectors)."),
         };
         return new WorkloadData(workload, stored, queries, notes);
