@@ -20,7 +20,8 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 $project = Join-Path $PSScriptRoot 'VectorShard.Benchmarks'
-& dotnet run -c Release --project $project -- --quick --no-sqlite-vec --out $OutPath | Out-Host
+# The baseline's workloads only: quick mode would add M1 when its corpus is cached, and the baseline has none.
+& dotnet run -c Release --project $project -- --quick --workloads W1,W2 --no-sqlite-vec --no-usearch --out $OutPath | Out-Host
 if ($LASTEXITCODE -ne 0) { throw "The benchmark failed with exit code $LASTEXITCODE (wrong neighbours or bad arguments)." }
 
 $now = Get-Content ([IO.Path]::ChangeExtension($OutPath, '.json')) -Raw | ConvertFrom-Json

@@ -12,24 +12,28 @@ public sealed record BenchOptions(
     double BudgetSeconds,
     int IngestCount,
     string CacheDir,
-    bool SqliteVec)
+    bool SqliteVec,
+    bool USearch)
 {
     public const string Usage = """
         VectorShard end-to-end search benchmark.
 
         dotnet run -c Release --project bench/VectorShard.Benchmarks -- [options]
 
-          --quick             W1 and W2 only, 20 queries, 6 s per contender (~1-2 min)
-          --workloads W1,W3   which workloads (W1 10k x 1536, W2 100k x 384, W3 1M x 96)
+          --quick             W1, W2 (and M1 if its corpus is cached), 20 queries, 6 s per contender (~1-2 min)
+          --workloads W1,M1   which workloads (W1 10k x 1536, W2 100k x 384, W3 1M x 96, W4 100k x 384 with
+                              spread norms, M1 ~45k x 384 real MiniLM embeddings; default all)
+                              M1 reads the corpus cached by bench/VectorShard.Corpus and is skipped without it
           --out PATH          markdown results (default bench/VectorShard.Benchmarks/RESULTS.md under the
                               repository root); the SVG chart goes beside it with the .svg extension
           --queries N         measured single queries per contender (default 50; quick 20)
           --budget SECONDS    time cap per contender per workload (default 25; quick 6); at least 3 calls run
           --ingest N          vectors per ingest measurement at 384 dims (default 100000; quick 20000)
           --seed N            data seed (default 42); cached shards are reused only for the same seed and size
-          --cache DIR         where shards, sqlite-vec databases and vec0.so are kept
+          --cache DIR         where shards, sqlite-vec databases, vec0.so and the MiniLM corpus are kept
                               (default $VECTORSHARD_BENCH_CACHE or ~/.cache/vectorshard-bench)
-          --no-sqlite-vec     skip the sqlite-vec column
+          --no-sqlite-vec     skip the sqlite-vec rows
+          --no-usearch        skip the SIMD peer's rows (USearch exact search)
           --help              this text
         """;
 
@@ -45,6 +49,7 @@ public sealed record BenchOptions(
         int? ingest = null;
         string? cache = Environment.GetEnvironmentVariable("VECTORSHARD_BENCH_CACHE");
         var sqliteVec = true;
+        var usearch = true;
 
         for (var i = 0; i < args.Length; i++)
         {
@@ -62,6 +67,7 @@ public sealed record BenchOptions(
                     case "--ingest": ingest = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--cache": cache = Next(); break;
                     case "--no-sqlite-vec": sqliteVec = false; break;
+                    case "--no-usearch": usearch = false; break;
                     case "--help" or "-h" or "-?":
                         Console.WriteLine(Usage);
                         return null;
@@ -77,7 +83,7 @@ public sealed record BenchOptions(
         }
 
         var chosen = new List<Workload>();
-        foreach (var name in (workloads ?? (quick ? "W1,W2" : "W1,W2,W3,W4")).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var name in (workloads ?? (quick ? "W1,W2,M1" : "W1,W2,W3,W4,M1")).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var workload = Workload.All.FirstOrDefault(w => string.Equals(w.Name, name, StringComparison.OrdinalIgnoreCase));
             if (workload is null)
@@ -101,7 +107,7 @@ public sealed record BenchOptions(
         cache ??= Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "vectorshard-bench");
         outPath ??= DefaultOutPath();
         return new BenchOptions(quick, Path.GetFullPath(outPath), chosen, seed, queries ?? (quick ? 20 : 50),
-            budget ?? (quick ? 6 : 25), ingest ?? (quick ? 20_000 : 100_000), Path.GetFullPath(cache), sqliteVec);
+            budget ?? (quick ? 6 : 25), ingest ?? (quick ? 20_000 : 100_000), Path.GetFullPath(cache), sqliteVec, usearch);
     }
 
     /// <summary>The repository root: the first folder up from here (or from the program) holding VectorShard.slnx.</summary>

@@ -50,6 +50,9 @@ public sealed class Contender(string name, int batchSize, Func<float[][], long[]
     /// <summary>The recall against the reference, filled in after the run.</summary>
     public RecallReport? Recall { get; set; }
 
+    /// <summary>For approximate searches: the recall over every query of the workload, timed or not.</summary>
+    public RecallReport? RecallAllQueries { get; set; }
+
     /// <summary>Times one call on the queries with these indices; a failure marks the contender unavailable.</summary>
     public bool Measure(float[][] queries, int[] indices, bool record)
     {

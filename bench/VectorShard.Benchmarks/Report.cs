@@ -12,6 +12,9 @@ public sealed record WorkloadResult(
     IReadOnlyList<string> Notes,
     double Seconds);
 
+/// <summary>A workload that did not run, and why (the MiniLM corpus is not cached, say).</summary>
+public sealed record SkippedWorkload(Workload Workload, string Reason);
+
 /// <summary>The run as a whole, for the report.</summary>
 public sealed record RunResult(
     BenchOptions Options,
@@ -20,6 +23,7 @@ public sealed record RunResult(
     DateTimeOffset Started,
     double Seconds,
     IReadOnlyList<WorkloadResult> Workloads,
+    IReadOnlyList<SkippedWorkload> Skipped,
     IReadOnlyList<IngestResult> Ingest,
     int IngestCount,
     int IngestRepetitions);
@@ -34,16 +38,18 @@ public static class Report
         var md = new StringBuilder();
         var o = run.Options;
         md.AppendLine("# VectorShard end-to-end search benchmark").AppendLine();
-        md.AppendLine(Inv, $"Mode **{(o.Quick ? "quick" : "full")}** ({string.Join(", ", run.Workloads.Select(w => w.Workload.Name))}), seed {o.Seed}, " +
+        md.AppendLine(Inv, $"Mode **{(o.Quick ? "quick" : "full")}** ({string.Join(", ", run.Workloads.Select(w => w.Workload.Name))}" +
+            $"{(run.Skipped.Count > 0 ? $"; skipped: {string.Join(", ", run.Skipped.Select(s => s.Workload.Name))}" : "")}), seed {o.Seed}, " +
             $"up to {o.Queries} measured queries per contender (time cap {o.BudgetSeconds:0.#} s each), " +
             $"run {run.Started.UtcDateTime:yyyy-MM-dd HH:mm} UTC, took {Duration(run.Seconds)}.");
         md.AppendLine().AppendLine(Inv, $"Machine: {run.Machine}");
         md.AppendLine().AppendLine(Inv, $"Command: `{run.CommandLine}`").AppendLine();
-        md.AppendLine("Every contender runs in this one process on the same seeded unit vectors and the same queries, taking turns " +
+        md.AppendLine("Every contender runs in this one process on the same vectors (seeded unit vectors; M1: real MiniLM embeddings) and the same queries, taking turns " +
             "query by query, so compare ratios within a run, not milliseconds across runs or machines. Latency is per query on one " +
             "thread after warm-up; batched rows give the batch call's time ÷ batch size. **× bound** = p50 ÷ (bytes of vectors ÷ " +
             "memory bandwidth, single-thread or, for the all-threads row, two-thread): 1.0 would be streaming every vector at memory speed. **vs sqlite-vec** = sqlite-vec's " +
-            "p50 ÷ this p50 (above 1 = faster than sqlite-vec). **Recall@k** is against the naive exact answer (a plain float loop); " +
+            "p50 ÷ this p50 (above 1 = faster than sqlite-vec); **vs USearch** likewise against the SIMD peer, USearch's exact (brute-force) search " +
+            "on one thread. **Recall@k** is against the naive exact answer (a plain float loop), over the measured queries; " +
             "p99 is nearest-rank over the calls, so with fewer than 100 calls it is the slowest one.");
 
         foreach (var result in run.Workloads)
@@ -51,22 +57,23 @@ public static class Report
             var w = result.Workload;
             var bw = result.Bandwidth;
             var vec = result.Contenders.FirstOrDefault(c => c.Name == Contenders.SqliteVec && c.HasNumbers);
+            var peer = result.Contenders.FirstOrDefault(c => c.Name == USearchExact.Name && c.HasNumbers);
             md.AppendLine().AppendLine(Inv, $"## {w.Title}").AppendLine();
             md.AppendLine(Inv, $"{w.VectorBytes / 1048576.0:N1} MiB of vectors. Memory bandwidth (sum over a buffer of that size): " +
                 $"1 thread {bw.OneThreadGBps:F1} GB/s, 2 threads {bw.TwoThreadsGBps:F1} GB/s → lower bound per exact query " +
                 $"**{Ms(bw.BoundSeconds)} ms** (1 thread), {Ms(bw.TwoThreadBoundSeconds)} ms (2 threads).").AppendLine();
-            md.AppendLine(Inv, $"| Contender | Queries | p50 ms | p99 ms | QPS | × bound | vs sqlite-vec | Recall@{w.K} |");
-            md.AppendLine("| --- | --: | --: | --: | --: | --: | --: | --: |");
+            md.AppendLine(Inv, $"| Contender | Queries | p50 ms | p99 ms | QPS | × bound | vs sqlite-vec | vs USearch | Recall@{w.K} |");
+            md.AppendLine("| --- | --: | --: | --: | --: | --: | --: | --: | --: |");
             foreach (var c in result.Contenders)
             {
                 if (!c.HasNumbers)
                 {
-                    md.AppendLine(Inv, $"| {c.Name} | n/a | n/a | n/a | n/a | n/a | n/a | n/a |");
+                    md.AppendLine(Inv, $"| {c.Name} | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a |");
                     continue;
                 }
 
                 md.AppendLine(Inv, $"| {c.Name} | {c.QueriesAnswered}{(c.BatchSize > 1 ? $" ({c.Calls} calls)" : "")} | {Ms(c.Median)} | {Ms(c.P99)} | {c.Qps:N1} | " +
-                    $"{c.Median / Bound(bw, c):F2} | {(vec is null ? "n/a" : (vec.Median / c.Median).ToString("F2", Inv) + "×")} | " +
+                    $"{c.Median / Bound(bw, c):F2} | {Versus(vec, c)} | {Versus(peer, c)} | " +
                     $"{RecallText(c.Recall, c.Approximate)} |");
             }
 
@@ -82,17 +89,24 @@ public static class Report
             }
         }
 
+        foreach (var skipped in run.Skipped)
+        {
+            md.AppendLine().AppendLine(Inv, $"## {skipped.Workload.Title}").AppendLine();
+            md.AppendLine(Inv, $"Skipped: {skipped.Reason}");
+        }
+
         if (run.Workloads.Count > 1)
         {
-            var names = run.Workloads[0].Contenders.Select(c => c.Name).ToList();
+            var names = run.Workloads.SelectMany(r => r.Contenders.Select(c => c.Name)).Distinct().ToList();
             md.AppendLine().AppendLine("## Summary: p50 latency (ms) and × bound").AppendLine();
             md.AppendLine("| Workload | memory bound | " + string.Join(" | ", names) + " |");
             md.AppendLine("| --- | --: |" + string.Concat(names.Select(_ => " --: |")));
             foreach (var result in run.Workloads)
             {
                 var bound = result.Bandwidth.BoundSeconds;
-                md.AppendLine($"| {result.Workload.Name} | {Ms(bound)} | " + string.Join(" | ", result.Contenders.Select(c =>
-                    c.HasNumbers ? string.Create(Inv, $"{Ms(c.Median)} ({c.Median / bound:F1}×)") : "n/a")) + " |");
+                md.AppendLine($"| {result.Workload.Name} | {Ms(bound)} | " + string.Join(" | ", names.Select(name =>
+                    result.Contenders.FirstOrDefault(c => c.Name == name) is { HasNumbers: true } c
+                        ? string.Create(Inv, $"{Ms(c.Median)} ({c.Median / bound:F1}×)") : "n/a")) + " |");
             }
         }
 
@@ -120,7 +134,6 @@ public static class Report
         return md.ToString();
     }
 
-    /// <summary>Horizontal bars of p50 latency, one panel per workload, each on its own scale.</summary>
     /// <summary>
     /// The ratios as JSON, for bench/Test-PerfRegression.ps1 to compare against a committed baseline:
     /// per workload and contender, p50 ÷ the bandwidth bound measured in the same run, and recall.
@@ -139,15 +152,23 @@ public static class Report
                 name = c.Name,
                 p50Ms = c.Median * 1000,
                 timesBound = c.Median / Bound(result.Bandwidth, c),
+                qps = c.Qps,
                 recall = c.Recall?.Recall,
+                recallAllQueries = c.RecallAllQueries?.Recall,
             }),
         }),
+        skipped = run.Skipped.Select(s => new { name = s.Workload.Name, reason = s.Reason }),
     }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
 
     // A contender that may use several threads is held to the bound for that many.
     private static double Bound(BandwidthProbe bandwidth, Contender contender) =>
         contender.Threads > 1 ? bandwidth.TwoThreadBoundSeconds : bandwidth.BoundSeconds;
 
+    // "2.50×": how many times faster than the other contender this one is (p50), or n/a.
+    private static string Versus(Contender? other, Contender c) =>
+        other is null ? "n/a" : (other.Median / c.Median).ToString("F2", Inv) + "×";
+
+    /// <summary>Horizontal bars of p50 latency, one panel per workload, each on its own scale.</summary>
     public static string Svg(RunResult run)
     {
         const int width = 1080, labelWidth = 290, barArea = 580, rowHeight = 24, panelGap = 18, titleHeight = 26;

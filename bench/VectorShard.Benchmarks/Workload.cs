@@ -2,8 +2,13 @@ using System.Globalization;
 
 namespace VectorShard.Benchmarks;
 
-/// <summary>One benchmark workload: how many stored vectors, their dimension, k and the metric.</summary>
-public sealed record Workload(string Name, int Count, int Dimension, int K, DistanceMetric Metric, bool WideNorms = false)
+/// <summary>
+/// One benchmark workload: how many stored vectors, their dimension, k and the metric. A real-embeddings
+/// workload reads its vectors from the MiniLM corpus (see <see cref="RealEmbeddings"/>): its Count is 0 until
+/// the corpus is loaded, and <see cref="DataTag"/> then names the corpus file's contents.
+/// </summary>
+public sealed record Workload(string Name, int Count, int Dimension, int K, DistanceMetric Metric, bool WideNorms = false,
+    bool RealEmbeddings = false, string? DataTag = null)
 {
     /// <summary>The issue's workloads. W1/W2 match its reference figures (unit vectors, L2); W3 is cosine.</summary>
     public static readonly IReadOnlyList<Workload> All =
@@ -13,6 +18,8 @@ public sealed record Workload(string Name, int Count, int Dimension, int K, Dist
         new("W3", 1_000_000, 96, 10, DistanceMetric.Cosine),
         // Unnormalized vectors (norms 0.25 to 4), where the norm prefilter can prune under L2.
         new("W4", 100_000, 384, 10, DistanceMetric.L2, WideNorms: true),
+        // all-MiniLM-L6-v2 embeddings of the .NET reference docs' summaries (unit vectors), queries held out.
+        new("M1", 0, 384, 10, DistanceMetric.Cosine, RealEmbeddings: true),
     ];
 
     /// <summary>Bytes of vector payload an exact query must read: count × dimension × 4.</summary>
@@ -20,11 +27,11 @@ public sealed record Workload(string Name, int Count, int Dimension, int K, Dist
 
     /// <summary>For titles: "W2 — 100,000 × 384, k=10, L2".</summary>
     public string Title => string.Create(CultureInfo.InvariantCulture,
-        $"{Name} — {Count:N0} × {Dimension}, k={K}, {Metric}{(WideNorms ? ", norms 0.25–4" : "")}");
+        $"{Name} — {(RealEmbeddings ? "MiniLM real embeddings, " : "")}{(Count > 0 ? $"{Count:N0}" : "N")} × {Dimension}, k={K}, {Metric}{(WideNorms ? ", norms 0.25–4" : "")}");
 
     /// <summary>The file stem cached data is stored under: changes with anything that changes the data.</summary>
     public string CacheStem(ulong seed) => string.Create(CultureInfo.InvariantCulture,
-        $"{Name}-n{Count}-d{Dimension}-{Metric.ToString().ToLowerInvariant()}{(WideNorms ? "-wide" : "")}-seed{seed}-{DataGenerator.Version}");
+        $"{Name}-n{Count}-d{Dimension}-{Metric.ToString().ToLowerInvariant()}{(WideNorms ? "-wide" : "")}-seed{seed}-{DataTag ?? DataGenerator.Version}");
 }
 
 /// <summary>
@@ -90,6 +97,20 @@ public static class DataGenerator
                 x *= scale;
             }
         }
+    }
+
+    /// <summary><paramref name="sample"/> distinct row indices of [0, count), a seeded partial Fisher–Yates shuffle.</summary>
+    public static int[] SampleRows(int count, int sample, ulong seed)
+    {
+        var rows = Enumerable.Range(0, count).ToArray();
+        var state = Mix(seed ^ 0x5EED5A3B1EUL);
+        for (var i = 0; i < Math.Min(sample, count); i++)
+        {
+            var j = i + (int)(Next(ref state) % (ulong)(count - i));
+            (rows[i], rows[j]) = (rows[j], rows[i]);
+        }
+
+        return rows[..Math.Min(sample, count)];
     }
 
     /// <summary>Row <paramref name="row"/> of a row-major matrix, as a new array.</summary>
