@@ -25,12 +25,17 @@ public static class Contenders
             allCores ? Environment.ProcessorCount : 1);
     }
 
-    /// <summary>Core's quantized search: int8 or sign-bit prescan, exact rescoring of k × <paramref name="oversample"/> candidates, one thread.</summary>
-    public static Contender VectorShardQuantized(Shard shard, int k, SearchQuantization quantization, int oversample)
+    /// <summary>
+    /// Core's quantized search: int8 or sign-bit prescan, exact rescoring of k × <paramref name="oversample"/> candidates,
+    /// on one thread or with the default of one thread per core (the prescan splits only above 8 MiB of codes).
+    /// </summary>
+    public static Contender VectorShardQuantized(Shard shard, int k, SearchQuantization quantization, int oversample, bool allCores = false)
     {
-        var options = new SearchOptions(K: k, MaxThreads: 1, Quantization: quantization, Oversample: oversample);
-        return new Contender($"VectorShard {quantization.ToString().ToLowerInvariant()} + rescoring ×{oversample}", 1,
-            queries => [shard.Search(queries[0], options).Select(r => r.Id).ToArray()], null) { Approximate = true };
+        var options = new SearchOptions(K: k, MaxThreads: allCores ? 0 : 1, Quantization: quantization, Oversample: oversample);
+        var name = $"VectorShard {quantization.ToString().ToLowerInvariant()} + rescoring ×{oversample}" +
+            (allCores ? $", {Environment.ProcessorCount} threads" : "");
+        return new Contender(name, 1, queries => [shard.Search(queries[0], options).Select(r => r.Id).ToArray()], null,
+            allCores ? Environment.ProcessorCount : 1) { Approximate = true };
     }
 
     /// <summary>Core's multi-query search in batches of <paramref name="size"/>, if Core has one (see <see cref="BatchedSearch"/>).</summary>

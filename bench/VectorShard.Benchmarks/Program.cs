@@ -188,6 +188,7 @@ namespace VectorShard.Benchmarks
                 Contenders.VectorShardExact(shard, w.K, allCores: true),
                 Contenders.VectorShardQuantized(shard, w.K, SearchQuantization.Int8, oversample: 2),
                 Contenders.VectorShardQuantized(shard, w.K, SearchQuantization.Int8, oversample: 4),
+                Contenders.VectorShardQuantized(shard, w.K, SearchQuantization.Int8, oversample: 4, allCores: true),
                 Contenders.VectorShardQuantized(shard, w.K, SearchQuantization.Binary, oversample: 20),
                 batched8,
                 Contenders.VectorShardBatched(shard, w.K, 64, out _),
