@@ -39,6 +39,7 @@ public static class ShardSchema
         SetValue(connection, "metric", header.Metric.ToString());
         SetValue(connection, "version", "0");
         WriteTuning(connection, header.Profile, header.Workload);
+        ShardIndexes.Reconcile(connection, IndexPlan.For(header.Profile, header.Workload));
         transaction.Commit();
     }
 
