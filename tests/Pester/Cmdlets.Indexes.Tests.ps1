@@ -112,3 +112,40 @@ Describe 'Indexes: searches give the same results with and without them' {
         (Search-Vector $Indexed -Query 1, 0.5, 2 -K 100 -CreatedAfter $Since.AddHours(-1)).Count | Should -Be 60
     }
 }
+
+Describe 'Remove-Vector -OlderThan (pruning by age)' {
+    BeforeEach {
+        $script:Aged = New-IndexedShard -Workload WriteHeavy -Value 1000
+        Add-Vector $Aged -Vector 1, 0, 0 -Key old1
+        Add-Vector $Aged -Vector 0, 1, 0 -Key old2
+        Start-Sleep -Milliseconds 20
+        $script:Cutoff = Get-Date
+        Start-Sleep -Milliseconds 20
+        Add-Vector $Aged -Vector 0, 0, 1 -Key new1
+    }
+    AfterAll { Remove-TestShard }
+
+    It 'removes exactly the vectors written before the time, in one transaction' {
+        Remove-Vector $Aged -OlderThan $Cutoff -Confirm:$false
+
+        (Get-Vector -Shard $Aged).Key | Should -Be @('new1')
+        (Get-VectorShard $Aged.Path).Version | Should -Be 5
+        (Search-Vector $Aged -Query 1, 0, 0 -K 5).Key | Should -Be @('new1')
+    }
+
+    It 'takes a UTC time as the same instant' {
+        Remove-Vector $Aged -OlderThan $Cutoff.ToUniversalTime() -Confirm:$false
+        (Get-Vector -Shard $Aged).Key | Should -Be @('new1')
+    }
+
+    It 'removes nothing with -WhatIf' {
+        Remove-Vector $Aged -OlderThan (Get-Date).AddDays(1) -WhatIf
+        (Get-VectorShard $Aged.Path).Count | Should -Be 3
+    }
+
+    It 'refuses -OlderThan with -Key (OlderThanWithKeyOrId) and removes nothing' {
+        $err = Get-TerminatingError { Remove-Vector $Aged -Key old1 -OlderThan (Get-Date).AddDays(1) -Confirm:$false }
+        $err.FullyQualifiedErrorId | Should -Match '^OlderThanWithKeyOrId'
+        (Get-VectorShard $Aged.Path).Count | Should -Be 3
+    }
+}
