@@ -20,6 +20,9 @@ public sealed class Shard : IDisposable
     // Built on the first unfiltered search; kept in step with this shard's writes.
     private VectorImage? _image;
 
+    // Whether the indexes match the IndexPlan: a file from before the plan gets it on its first write.
+    private bool _indexesPlanned;
+
     private Shard(string path, bool readOnly, SqliteConnection connection, ShardHeader header)
     {
         Path = path;
@@ -90,7 +93,7 @@ public sealed class Shard : IDisposable
 
             ShardSchema.Create(connection, header);
             ApplyPragmas(connection, path, header, readOnly: false);
-            return new Shard(path, false, connection, header);
+            return new Shard(path, false, connection, header) { _indexesPlanned = true };
         }
         catch (Exception e)
         {
@@ -148,7 +151,7 @@ public sealed class Shard : IDisposable
     public ShardInfo Describe() => Run(() => new ShardInfo(Path, _header.Dimension, _header.Metric, _header.Profile,
         _header.Workload, ShardSchema.CountVectors(_statements), ShardSchema.ReadVersion(_statements),
         _header.FormatVersion, FileSize(Path), ShardPragmas.Read(_connection), VectorKernels.Current.Backend, _statements.Stats,
-        _header.Precision));
+        _header.Precision, ShardIndexes.Present(_connection)));
 
     /// <summary>
     /// Stores a batch of vectors in one transaction. With <paramref name="replaceExisting"/>, a key that
@@ -158,6 +161,7 @@ public sealed class Shard : IDisposable
     public IReadOnlyList<VectorRecord> Add(IReadOnlyList<VectorInput> batch, bool replaceExisting = false, long firstPosition = 0) =>
         RunWrite(() =>
         {
+            PlanIndexes();
             var records = VectorWriter.Write(_statements, _header, Path, batch, replaceExisting, firstPosition);
             foreach (var record in _image is null ? [] : records)
             {
@@ -201,8 +205,19 @@ public sealed class Shard : IDisposable
     }
 
     /// <summary>Removes the vectors with these ids in one transaction; returns the ids that existed and were removed.</summary>
-    public IReadOnlyList<long> Remove(IReadOnlyCollection<long> ids) => RunWrite(() =>
+    public IReadOnlyList<long> Remove(IReadOnlyCollection<long> ids) => RunWrite(() => RemoveInLock(ids));
+
+    /// <summary>Removes every vector written before <paramref name="cutoff"/> in one transaction; returns their ids.</summary>
+    public IReadOnlyList<long> RemoveOlderThan(DateTimeOffset cutoff) =>
+        RunWrite(() => RemoveInLock(VectorRemover.IdsOlderThan(_statements, ExactScan.ToStoredTime(cutoff))));
+
+    /// <summary>SQLite's plan for <paramref name="sql"/> on this shard with these values of ?1, ?2, …, one line per step.</summary>
+    public IReadOnlyList<string> ExplainQueryPlan(string sql, IReadOnlyList<object?> parameters) =>
+        Run(() => ShardIndexes.Explain(_connection, sql, parameters));
+
+    private IReadOnlyList<long> RemoveInLock(IReadOnlyCollection<long> ids)
     {
+        PlanIndexes();
         var removed = VectorRemover.RemoveIds(_statements, ids);
         foreach (var id in _image is null ? [] : removed)
         {
@@ -210,7 +225,7 @@ public sealed class Shard : IDisposable
         }
 
         return removed;
-    });
+    }
 
     /// <summary>
     /// Records a new profile and workload in the shard and applies them. A file shard is reopened, since
@@ -229,8 +244,11 @@ public sealed class Shard : IDisposable
             using (var transaction = _statements.BeginTransaction())
             {
                 ShardSchema.WriteTuning(_connection, profile, workload);
+                ShardIndexes.Reconcile(_connection, IndexPlan.For(profile, workload));
                 transaction.Commit();
             }
+
+            _indexesPlanned = true;
 
             _header = _header with { Profile = profile, Workload = workload };
             if (IsInMemory)
@@ -271,8 +289,9 @@ public sealed class Shard : IDisposable
         var norms = queries.Select((query, i) => CheckQuery(query, firstQueryIndex + i)).ToArray();
         return Run(() =>
         {
-            var nearest = options.Filter is not null
-                ? queries.Select((query, i) => ExactScan.Run(_connection, _header, query, norms[i], options.K, options.MaxDistance, options.Filter)).ToArray()
+            var nearest = options.Filter is not null || options.CreatedAfter is not null
+                ? queries.Select((query, i) => ExactScan.Run(_connection, _header, query, norms[i], options.K, options.MaxDistance, options.Filter,
+                    options.CreatedAfter)).ToArray()
                 : options.Quantization != SearchQuantization.None
                 ? QuantizedScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance, Math.Max(1, options.Oversample),
                     VectorKernels.Current, options.Quantization, options.MaxThreads)
@@ -310,6 +329,25 @@ public sealed class Shard : IDisposable
         }
 
         return _image;
+    }
+
+    // Brings the indexes to the plan once per open, before the first write (never on a read-only file).
+    private void PlanIndexes()
+    {
+        if (_indexesPlanned)
+        {
+            return;
+        }
+
+        var wanted = IndexPlan.For(_header.Profile, _header.Workload);
+        if (ShardIndexes.Differ(_connection, wanted))
+        {
+            using var transaction = _statements.BeginTransaction();
+            ShardIndexes.Reconcile(_connection, wanted);
+            transaction.Commit();
+        }
+
+        _indexesPlanned = true;
     }
 
     // Changes whenever another connection commits to the file (never for this connection's own commits).

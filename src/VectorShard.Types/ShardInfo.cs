@@ -18,7 +18,7 @@ public sealed class ShardInfo
     /// <summary>Creates a full snapshot.</summary>
     public ShardInfo(string path, int dimension, DistanceMetric metric, ShardProfile profile, ShardWorkload workload,
         long count, long version, int formatVersion, long sizeBytes, PragmaSettings pragmas, SimdBackend searchBackend, StatementCacheStats statementCache,
-        StoragePrecision precision = StoragePrecision.Float32)
+        StoragePrecision precision, string[] indexes)
     {
         Path = path;
         Dimension = dimension;
@@ -33,6 +33,7 @@ public sealed class ShardInfo
         SearchBackend = searchBackend;
         StatementCache = statementCache;
         Precision = precision;
+        Indexes = indexes;
     }
 
     /// <summary>Full path of the shard file, or memory:name for an in-memory shard.</summary>
@@ -79,6 +80,9 @@ public sealed class ShardInfo
 
     /// <summary>The shard's prepared-statement cache in this process: hits, misses, hit rate.</summary>
     public StatementCacheStats? StatementCache { get; }
+
+    /// <summary>The indexes present in the shard (from sqlite_schema, without SQLite's automatic ones), by name.</summary>
+    public string[] Indexes { get; } = [];
 
     /// <inheritdoc />
     public override string ToString() => Path;

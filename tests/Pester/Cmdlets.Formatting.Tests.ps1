@@ -34,11 +34,13 @@ Describe 'Format views' {
         $text | Should -Match 'Precision\s*:\s*Float32'
         $text | Should -Match 'Count\s*:\s*2'
         $text | Should -Match 'Size\s*:\s*[\d.,]+ MB'
+        $text | Should -Match 'Indexes\s*:\s*idx_vectors_confidence, idx_vectors_created_norm, idx_vectors_norm'
     }
 
     It 'shows the shard New-VectorShard emits with the same view' {
         $text = New-VectorShard -InMemory -Name (New-TestMemoryName) -Dimension 3 | Out-String
         $text | Should -Match 'Journal\s*:\s*memory, synchronous OFF, locking EXCLUSIVE'
+        $text | Should -Match '(?m)^Indexes\s*:\s*idx_vectors_created_norm\s*$'
     }
 
     It 'shows vector records as a table with Id, Key, Dim, Norm, Version and Metadata' {

@@ -30,6 +30,7 @@ Describe 'A read-only shard file' {
         $info.Count | Should -Be 3
         $info.Version | Should -Be 3
         $info.Profile | Should -Be 'Balanced'
+        $info.Indexes | Should -Be @('idx_vectors_confidence', 'idx_vectors_created_norm', 'idx_vectors_norm')
     }
 
     It 'answers Search-Vector' {

@@ -96,13 +96,20 @@ public sealed class CodecTests
         });
 
         Assert.Equal(
-            "json_extract(metadata, ?1) = ?2 AND json_extract(metadata, ?3) = ?4 AND json_extract(metadata, ?5) = ?6 AND " +
-            "json_extract(metadata, ?7) = ?8 AND json_extract(metadata, ?9) = ?10 AND json_extract(metadata, ?11) = ?12 AND " +
-            "json_extract(metadata, ?13) = ?14 AND json_extract(metadata, ?15) IS NULL",
+            "json_extract(metadata, '$.color') = ?1 AND json_extract(metadata, '$.source.lang') = ?2 AND json_extract(metadata, '$.flag') = ?3 AND " +
+            "json_extract(metadata, '$.off') = ?4 AND json_extract(metadata, '$.n') = ?5 AND json_extract(metadata, '$.x') = ?6 AND " +
+            "json_extract(metadata, '$.m') = ?7 AND json_extract(metadata, '$.gone') IS NULL",
             filter.WhereClause);
         Assert.Equal(
-            new object?[] { "$.\"color\"", "red", "$.\"source\".\"lang\"", "en", "$.\"flag\"", 1L, "$.\"off\"", 0L, "$.\"n\"", 3L, "$.\"x\"", 1.5, "$.\"m\"", 2.25, "$.\"gone\"" },
+            new object?[] { "red", "en", 1L, 0L, 3L, 1.5, 2.25 },
             filter.Parameters);
+    }
+
+    [Fact]
+    public void MetadataFilter_QuotesOnlyNamesThatAreNotPlain_AndEscapesTheSqlLiteral()
+    {
+        var filter = new MetadataFilter(new Dictionary<string, object?> { ["it's $"] = 1L, ["9lives.ok"] = "y" });
+        Assert.Equal("json_extract(metadata, '$.\"it''s $\"') = ?1 AND json_extract(metadata, '$.\"9lives\".ok') = ?2", filter.WhereClause);
     }
 
     [Fact]

@@ -5,7 +5,8 @@ namespace VectorShard.Core.Search;
 /// <summary>
 /// Equality conditions on metadata fields, all of which must hold. A field is a top-level name or a
 /// dotted path into nested objects ("source.lang"); a null value matches a missing or null field.
-/// SQLite evaluates it with json_extract during the scan.
+/// SQLite evaluates it with json_extract during the scan. The JSON path is written into the SQL as a literal
+/// (values stay parameters), so that a filter on an indexed field matches the index's expression.
 /// </summary>
 public sealed class MetadataFilter
 {
@@ -16,8 +17,7 @@ public sealed class MetadataFilter
         var parameters = new List<object?>();
         foreach (var (field, value) in conditions)
         {
-            parameters.Add(JsonPath(field));
-            var path = $"?{parameters.Count}";
+            var path = SqlLiteral(JsonPath(field));
             if (value is null)
             {
                 clauses.Add($"json_extract(metadata, {path}) IS NULL");
@@ -53,11 +53,17 @@ public sealed class MetadataFilter
                 throw ShardErrors.InvalidFilter(field, "a path segment is empty or contains a double quote");
             }
 
-            path.Append(".\"").Append(segment).Append('"');
+            // Plain names unquoted, as an index expression would spell them ($.confidence).
+            path.Append(IsPlainName(segment) ? $".{segment}" : $".\"{segment}\"");
         }
 
         return path.ToString();
     }
+
+    private static bool IsPlainName(string segment) =>
+        (char.IsAsciiLetter(segment[0]) || segment[0] == '_') && segment.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    private static string SqlLiteral(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     // json_extract returns JSON true/false as 1/0 and whole numbers as integers.
     private static object ToSqlValue(string field, object value) => value switch

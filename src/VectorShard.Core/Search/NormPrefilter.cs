@@ -37,4 +37,27 @@ public static class NormPrefilter
         // Dot ranks by −q·v ≥ −‖q‖·max‖v‖.
         return metric == DistanceMetric.Dot && -queryNorm * maxNorm - bound > 1e-5f * queryNorm * maxNorm;
     }
+
+    /// <summary>
+    /// The range of norms a row needs to come within <paramref name="maxDistance"/> of a query of norm
+    /// <paramref name="queryNorm"/>, for SQL (the norm index): L2 [‖q‖ − t, ‖q‖ + t]; Dot with t &lt; 0,
+    /// ‖v‖ ≥ −t / ‖q‖. Null bounds where there is none (cosine, no threshold). Widened a little so that float
+    /// rounding never excludes a row the scan would keep.
+    /// </summary>
+    public static (double? Min, double? Max) NormRange(DistanceMetric metric, float queryNorm, float maxDistance)
+    {
+        if (!float.IsFinite(maxDistance))
+        {
+            return (null, null);
+        }
+
+        double q = queryNorm, t = maxDistance;
+        if (metric == DistanceMetric.L2 && t >= 0)
+        {
+            var slack = 1e-3 * (q + t) + 1e-6;
+            return (q - t - slack > 0 ? q - t - slack : null, q + t + slack);
+        }
+
+        return metric == DistanceMetric.Dot && t < 0 ? (-t / q * (1 - 1e-3), null) : (null, null);
+    }
 }

@@ -7,5 +7,6 @@ namespace VectorShard.Core.Search;
 /// <param name="MaxThreads">Threads one search may use on a large shard; 0 = one per core.</param>
 /// <param name="Quantization">Exact (None), or an approximate int8 prescan with exact rescoring.</param>
 /// <param name="Oversample">With quantization: how many candidates per neighbour wanted are rescored exactly.</param>
+/// <param name="CreatedAfter">Only vectors written at or after this time (searched in SQL, like a filter).</param>
 public sealed record SearchOptions(int K = 10, float MaxDistance = float.PositiveInfinity, MetadataFilter? Filter = null, int MaxThreads = 0,
-    SearchQuantization Quantization = SearchQuantization.None, int Oversample = 4);
+    SearchQuantization Quantization = SearchQuantization.None, int Oversample = 4, DateTimeOffset? CreatedAfter = null);

@@ -40,6 +40,7 @@ public static class ShardSchema
         SetValue(connection, "precision", header.Precision.ToString());
         SetValue(connection, "version", "0");
         WriteTuning(connection, header.Profile, header.Workload);
+        ShardIndexes.Reconcile(connection, IndexPlan.For(header.Profile, header.Workload));
         transaction.Commit();
     }
 

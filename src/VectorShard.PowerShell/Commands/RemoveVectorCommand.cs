@@ -12,10 +12,20 @@ public sealed class RemoveVectorCommand : VectorSelectionCommandBase
     private readonly HashSet<long> _ids = [];
     private Core.Shard? _shard;
 
+    /// <summary>Removes every vector written before this time instead (pruning by age).</summary>
+    [Parameter]
+    public DateTime? OlderThan { get; set; }
+
     /// <inheritdoc />
     protected override void ProcessRecord() => RunOrStop(() =>
     {
         var shard = OpenShard(Shard);
+        if (OlderThan is { } cutoff)
+        {
+            Prune(shard, cutoff);
+            return;
+        }
+
         if (_shard is not null && _shard != shard)
         {
             // One transaction per shard: finish the previous shard's removals first.
@@ -45,6 +55,21 @@ public sealed class RemoveVectorCommand : VectorSelectionCommandBase
 
     /// <inheritdoc />
     protected override void EndProcessing() => RunOrStop(Commit, _shard?.Path);
+
+    private void Prune(Core.Shard shard, DateTime cutoff)
+    {
+        if (HasIds || HasKeys)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -OlderThan or the vectors to remove by -Key or -Id, not both."),
+                "OlderThanWithKeyOrId", ErrorCategory.InvalidArgument, cutoff));
+        }
+
+        var utc = cutoff.ToUniversalTime();
+        if (ShouldProcess(shard.Path, $"Remove the vectors written before {utc:u}"))
+        {
+            shard.RemoveOlderThan(new DateTimeOffset(utc));
+        }
+    }
 
     private void Commit()
     {

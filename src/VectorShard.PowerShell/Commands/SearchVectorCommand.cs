@@ -43,6 +43,10 @@ public sealed class SearchVectorCommand : ShardCommandBase
     [Parameter]
     public Hashtable? Filter { get; set; }
 
+    /// <summary>Only vectors written (or last replaced) at or after this time; searched in SQL, like -Filter.</summary>
+    [Parameter]
+    public DateTime? CreatedAfter { get; set; }
+
     /// <summary>None (exact), or Int8: an approximate prescan over int8 codes, then exact rescoring of K × Oversample candidates.</summary>
     [Parameter]
     public SearchQuantization Quantization { get; set; } = SearchQuantization.None;
@@ -68,7 +72,8 @@ public sealed class SearchVectorCommand : ShardCommandBase
 
         var filter = Filter is null ? null
             : new MetadataFilter(Filter.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value is PSObject p ? p.BaseObject : e.Value));
-        _options = new SearchOptions(K, Threshold, filter, Quantization: Quantization, Oversample: Oversample);
+        _options = new SearchOptions(K, Threshold, filter, Quantization: Quantization, Oversample: Oversample,
+            CreatedAfter: CreatedAfter is { } since ? new DateTimeOffset(since.ToUniversalTime()) : null);
     }, Shard);
 
     /// <inheritdoc />
