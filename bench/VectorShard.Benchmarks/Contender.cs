@@ -11,8 +11,17 @@ public sealed class Contender(string name, int batchSize, Func<float[][], long[]
     /// <summary>Threads one call may use: its bandwidth bound is the one for that many threads.</summary>
     public int Threads { get; } = threads;
 
-    /// <summary>An approximate search (quantized): its recall is reported, and a miss is not an error.</summary>
+    /// <summary>
+    /// An approximate search (quantized, or over float16-rounded vectors): its recall is reported, and a miss
+    /// is not an error.
+    /// </summary>
     public bool Approximate { get; init; }
+
+    /// <summary>A quantized search (int8 or sign-bit prescan with rescoring): judged against the quantization target.</summary>
+    public bool Quantized { get; init; }
+
+    /// <summary>The bytes it scans as a share of the float32 vectors' (0.5 for a Float16 shard): its bound scales with it.</summary>
+    public double BytesFraction { get; init; } = 1.0;
 
     public string Name { get; } = name;
 

@@ -26,6 +26,22 @@ public static class Contenders
     }
 
     /// <summary>
+    /// Core's search on one thread over a Float16 copy of the shard, one query a call or in batches of
+    /// <paramref name="batchSize"/>: half the bytes to scan, neighbours ranked on the rounded vectors (so its
+    /// recall is reported).
+    /// </summary>
+    public static Contender VectorShardFloat16(Shard float16Shard, int k, int batchSize)
+    {
+        var options = new SearchOptions(K: k, MaxThreads: 1);
+        return new Contender(batchSize == 1 ? "VectorShard Float16 exact, 1 thread" : $"VectorShard Float16 batched ×{batchSize}", batchSize,
+            queries => float16Shard.SearchMany(queries, options).Select(answer => answer.Select(r => r.Id).ToArray()).ToArray(), null)
+        {
+            Approximate = true,
+            BytesFraction = 0.5,
+        };
+    }
+
+    /// <summary>
     /// Core's quantized search: int8 or sign-bit prescan, exact rescoring of k × <paramref name="oversample"/> candidates,
     /// on one thread or with the default of one thread per core (the prescan splits only above 8 MiB of codes).
     /// </summary>
@@ -35,7 +51,7 @@ public static class Contenders
         var name = $"VectorShard {quantization.ToString().ToLowerInvariant()} + rescoring ×{oversample}" +
             (allCores ? $", {Environment.ProcessorCount} threads" : "");
         return new Contender(name, 1, queries => [shard.Search(queries[0], options).Select(r => r.Id).ToArray()], null,
-            allCores ? Environment.ProcessorCount : 1) { Approximate = true };
+            allCores ? Environment.ProcessorCount : 1) { Approximate = true, Quantized = true };
     }
 
     /// <summary>Core's multi-query search in batches of <paramref name="size"/>, if Core has one (see <see cref="BatchedSearch"/>).</summary>

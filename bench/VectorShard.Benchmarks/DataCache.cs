@@ -26,14 +26,15 @@ public static class DataCache
 {
     private const int BatchSize = 10_000;
 
-    public static string ShardPath(string cacheDir, Workload w, ulong seed) => Path.Combine(cacheDir, w.CacheStem(seed) + ".vshard");
+    public static string ShardPath(string cacheDir, Workload w, ulong seed, StoragePrecision precision = StoragePrecision.Float32) =>
+        Path.Combine(cacheDir, w.CacheStem(seed) + (precision == StoragePrecision.Float16 ? ".f16" : "") + ".vshard");
 
     public static string Vec0Path(string cacheDir, Workload w, ulong seed) => Path.Combine(cacheDir, w.CacheStem(seed) + ".vec0.db");
 
-    /// <summary>Makes sure the workload's shard exists and holds <paramref name="data"/> as ids 1..n.</summary>
-    public static BuildInfo EnsureShard(string path, Workload w, float[] data)
+    /// <summary>Makes sure the workload's shard exists and holds <paramref name="data"/> (rounded to the precision) as ids 1..n.</summary>
+    public static BuildInfo EnsureShard(string path, Workload w, float[] data, StoragePrecision precision = StoragePrecision.Float32)
     {
-        if (ReadMarker(path) is { } cached && ShardMatches(path, w, data))
+        if (ReadMarker(path) is { } cached && ShardMatches(path, w, data, precision))
         {
             return cached;
         }
@@ -42,7 +43,7 @@ public static class DataCache
         File.Delete(path + ".ok");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var seconds = 0.0;
-        using (var shard = Shard.Create(path, new ShardOptions(w.Dimension, w.Metric)))
+        using (var shard = Shard.Create(path, new ShardOptions(w.Dimension, w.Metric, Precision: precision)))
         {
             for (var start = 0; start < w.Count; start += BatchSize)
             {
@@ -140,20 +141,22 @@ public static class DataCache
     // Rows spot-checked against the generated data: first, middle, last.
     private static int[] SampleRows(int count) => [0, count / 2, count - 1];
 
-    private static bool ShardMatches(string path, Workload w, float[] data)
+    private static bool ShardMatches(string path, Workload w, float[] data, StoragePrecision precision)
     {
         try
         {
             using var shard = Shard.Open(path);
             var info = shard.Describe();
-            if (info.Count != w.Count || shard.Header.Dimension != w.Dimension || shard.Header.Metric != w.Metric)
+            if (info.Count != w.Count || shard.Header.Dimension != w.Dimension || shard.Header.Metric != w.Metric || info.Precision != precision)
             {
                 return false;
             }
 
             var rows = SampleRows(w.Count);
             var stored = shard.GetByIds(rows.Select(r => r + 1L)).ToDictionary(v => v.Id);
-            return rows.All(r => stored.TryGetValue(r + 1L, out var v) && v.Vector.AsSpan().SequenceEqual(data.AsSpan(r * w.Dimension, w.Dimension)));
+            float Stored(float x) => precision == StoragePrecision.Float16 ? (float)(Half)x : x;
+            return rows.All(r => stored.TryGetValue(r + 1L, out var v) &&
+                v.Vector.AsSpan().SequenceEqual(data.AsSpan(r * w.Dimension, w.Dimension).ToArray().Select(Stored).ToArray()));
         }
         catch (Exception e) when (e is VectorShardException or SqliteException or IOException)
         {

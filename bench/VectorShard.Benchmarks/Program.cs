@@ -149,6 +149,10 @@ namespace VectorShard.Benchmarks
             notes.Add(shardBuild.Describe("Shard (Shard.Add, batches of 10,000, Balanced profile)"));
             Console.WriteLine($"  {notes[^1]}");
 
+            var float16Path = DataCache.ShardPath(options.CacheDir, w, options.Seed, StoragePrecision.Float16);
+            notes.Add(DataCache.EnsureShard(float16Path, w, data, StoragePrecision.Float16).Describe("Float16 shard (same rows, -Precision Float16)"));
+            Console.WriteLine($"  {notes[^1]}");
+
             string? vecPath = null;
             if (vecLibrary is not null)
             {
@@ -173,6 +177,7 @@ namespace VectorShard.Benchmarks
             Console.WriteLine($"  bandwidth {bandwidth.OneThreadGBps:F1} GB/s (1 thread), {bandwidth.TwoThreadsGBps:F1} GB/s (2 threads); bound {Report.Ms(bandwidth.BoundSeconds)} ms");
 
             using var shard = Shard.Open(shardPath);
+            using var float16Shard = Shard.Open(float16Path);
             using var naive = Contenders.OpenPlain(shardPath);
             using var vec = vecPath is null ? null : SqliteVecExtension.Open(vecPath, vecLibrary!, SqliteOpenMode.ReadWrite);
             if (vec is not null)
@@ -186,12 +191,14 @@ namespace VectorShard.Benchmarks
             {
                 Contenders.VectorShardExact(shard, w.K, allCores: false),
                 Contenders.VectorShardExact(shard, w.K, allCores: true),
+                Contenders.VectorShardFloat16(float16Shard, w.K, 1),
                 Contenders.VectorShardQuantized(shard, w.K, SearchQuantization.Int8, oversample: 2),
                 Contenders.VectorShardQuantized(shard, w.K, SearchQuantization.Int8, oversample: 4),
                 Contenders.VectorShardQuantized(shard, w.K, SearchQuantization.Int8, oversample: 4, allCores: true),
                 Contenders.VectorShardQuantized(shard, w.K, SearchQuantization.Binary, oversample: 20),
                 batched8,
                 Contenders.VectorShardBatched(shard, w.K, 64, out _),
+                Contenders.VectorShardFloat16(float16Shard, w.K, 64),
                 Contenders.NaiveAdoNet(naive, w),
                 Contenders.SqliteVecKnn(vec, w.K, vecUnavailable),
                 USearchExact.Contender(peer, w.K, peerUnavailable),
@@ -251,7 +258,7 @@ namespace VectorShard.Benchmarks
         private static string? QuantizedSummary(Workload w, List<Contender> contenders, int queryCount)
         {
             var exact = contenders[0];
-            var quantized = contenders.Where(c => c.Approximate && c.HasNumbers && c.RecallAllQueries is not null).ToList();
+            var quantized = contenders.Where(c => c.Quantized && c.HasNumbers && c.RecallAllQueries is not null).ToList();
             if (!exact.HasNumbers || quantized.Count == 0)
             {
                 return null;

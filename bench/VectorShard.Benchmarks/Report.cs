@@ -160,9 +160,10 @@ public static class Report
         skipped = run.Skipped.Select(s => new { name = s.Workload.Name, reason = s.Reason }),
     }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
 
-    // A contender that may use several threads is held to the bound for that many.
+    // A contender that may use several threads is held to the bound for that many, and one that scans fewer
+    // bytes (a Float16 shard) to the bound for those.
     private static double Bound(BandwidthProbe bandwidth, Contender contender) =>
-        contender.Threads > 1 ? bandwidth.TwoThreadBoundSeconds : bandwidth.BoundSeconds;
+        (contender.Threads > 1 ? bandwidth.TwoThreadBoundSeconds : bandwidth.BoundSeconds) * contender.BytesFraction;
 
     // "2.50×": how many times faster than the other contender this one is (p50), or n/a.
     private static string Versus(Contender? other, Contender c) =>
