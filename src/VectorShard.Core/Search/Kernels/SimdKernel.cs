@@ -45,7 +45,7 @@ internal readonly struct SquaredStep : IKernelStep
 /// </summary>
 internal abstract class SimdKernel<TOps, TVec> : VectorKernel
     where TOps : struct, ISimdOps<TVec>
-    where TVec : struct
+    where TVec : unmanaged
 {
     /// <summary>
     /// Bytes of rows per block in the many-query path. Measured on the benchmark machine (1 MB L2): 64 KB to
@@ -196,25 +196,31 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         where TStep : struct, IKernelStep
     {
         var n = (nuint)dimension;
-        var i = 0;
 
-        // Still one row after the other, but the horizontal sums of four rows are reduced together.
-        for (; i + 4 <= rowCount; i += 4)
+        // Still one row after the other, but the horizontal sums of four rows are reduced together. One call site
+        // of Single: four inlined copies exhausted the JIT's inlining budget and left the loads as calls. Lane j
+        // of the reduction depends on row j alone, so a row's score has the same bits wherever it falls (the
+        // quantized rescoring scores single rows and must agree with the exact scan).
+        Span<TVec> sums = stackalloc TVec[4];
+        for (var i = 0; i < rowCount; i += 4)
         {
-            ref var row = ref Unsafe.Add(ref rows, (nint)i * dimension);
-            var s0 = Single<TStep>(ref query, ref row, n);
-            var s1 = Single<TStep>(ref query, ref Unsafe.Add(ref row, n), n);
-            var s2 = Single<TStep>(ref query, ref Unsafe.Add(ref row, 2 * n), n);
-            var s3 = Single<TStep>(ref query, ref Unsafe.Add(ref row, 3 * n), n);
-            TOps.Sum4(s0, s1, s2, s3).StoreUnsafe(ref Unsafe.Add(ref results, i));
-        }
+            var count = Math.Min(4, rowCount - i);
+            for (var j = 0; j < 4; j++)
+            {
+                sums[j] = j < count ? Single<TStep>(ref query, ref Unsafe.Add(ref rows, (nint)(i + j) * dimension), n) : TOps.Zero;
+            }
 
-        for (; i < rowCount; i++)
-        {
-            // Lane 0 of the same reduction, so a row's score has the same bits wherever it falls in the block
-            // (the quantized rescoring scores single rows and must agree with the exact scan).
-            var sum = Single<TStep>(ref query, ref Unsafe.Add(ref rows, (nint)i * dimension), n);
-            Unsafe.Add(ref results, i) = TOps.Sum4(sum, sum, sum, sum).ToScalar();
+            var reduced = TOps.Sum4(sums[0], sums[1], sums[2], sums[3]);
+            if (count == 4)
+            {
+                reduced.StoreUnsafe(ref Unsafe.Add(ref results, i));
+                continue;
+            }
+
+            for (var j = 0; j < count; j++)
+            {
+                Unsafe.Add(ref results, i + j) = reduced.GetElement(j);
+            }
         }
     }
 
