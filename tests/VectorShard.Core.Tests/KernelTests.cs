@@ -191,6 +191,71 @@ public sealed class KernelTests
     }
 
     [Theory]
+    [MemberData(nameof(KernelsAndDimensions))]
+    public void HalfRows_MatchTheDoubleReferenceOnTheRoundedRows(string name, int dimension)
+    {
+        var kernel = Kernel(name);
+        var data = new Case(dimension);
+        // The rows as a Float16 shard holds them, at an odd offset so that no load is aligned; the reference is
+        // computed in double from the very values the halves hold.
+        var halves = data.Rows.Select(x => (Half)x).ToArray();
+        var rounded = halves.Select(h => (double)(float)h).ToArray();
+        for (var rowCount = 0; rowCount <= MaxRows; rowCount += 7)
+        {
+            for (var q = 0; q < MaxQueries; q++)
+            {
+                var query = data.QuerySpan(q, 1);
+                var dot = Results(rowCount);
+                kernel.DotRowsHalf(query, halves.AsSpan(Case.Offset, rowCount * dimension), dimension, dot);
+                var squared = Results(rowCount);
+                kernel.SquaredDistanceRowsHalf(query, halves.AsSpan(Case.Offset, rowCount * dimension), dimension, squared);
+                for (var i = 0; i < rowCount; i++)
+                {
+                    double expectedDot = 0, scale = 0, expectedSquared = 0;
+                    for (var k = 0; k < dimension; k++)
+                    {
+                        double x = query[k], y = rounded[Case.Offset + i * dimension + k];
+                        expectedDot += x * y;
+                        scale += Math.Abs(x * y);
+                        expectedSquared += (x - y) * (x - y);
+                    }
+
+                    AssertClose(expectedDot, scale, dot[i], $"{name} DotRowsHalf d={dimension} rows={rowCount} q={q} i={i}");
+                    AssertClose(expectedSquared, expectedSquared, squared[i], $"{name} SquaredDistanceRowsHalf d={dimension} rows={rowCount} q={q} i={i}");
+                }
+
+                AssertUntouchedAfter(dot, rowCount, $"{name} DotRowsHalf d={dimension} rows={rowCount}");
+                AssertUntouchedAfter(squared, rowCount, $"{name} SquaredDistanceRowsHalf d={dimension} rows={rowCount}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelNames))]
+    public void HalfRows_WidenEveryFiniteHalfExactly(string name)
+    {
+        // Every finite half (subnormals, ±0 and ±65504 included) packed 16 to a row; the unit query e_j picks out
+        // component j of every row, whose product with 1 and sum with zeros is exact.
+        const int dimension = 16;
+        var kernel = Kernel(name);
+        var finite = Enumerable.Range(0, 1 << 16).Select(bits => BitConverter.UInt16BitsToHalf((ushort)bits)).Where(Half.IsFinite).ToArray();
+        var rows = finite.Concat(Enumerable.Repeat(Half.Zero, (dimension - finite.Length % dimension) % dimension)).ToArray();
+        var rowCount = rows.Length / dimension;
+        var results = new float[rowCount];
+        for (var j = 0; j < dimension; j++)
+        {
+            var query = new float[dimension];
+            query[j] = 1;
+            kernel.DotRowsHalf(query, rows, dimension, results);
+            for (var i = 0; i < rowCount; i++)
+            {
+                var expected = (float)rows[i * dimension + j];
+                Assert.True(results[i] == expected, $"{name}: half bits 0x{BitConverter.HalfToUInt16Bits(rows[i * dimension + j]):X4} widened to {results[i]:R}, expected {expected:R}.");
+            }
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(KernelNames))]
     public void Many_AcrossRowBlocks_MatchesOneQueryAtATime(string name)
     {

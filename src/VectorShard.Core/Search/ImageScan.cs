@@ -65,8 +65,10 @@ public static class ImageScan
         // Queries split into near-equal groups of at most QueryGroup, so that e.g. 65 is 33 + 32, not 64 + 1.
         var groupCount = (queryCount + QueryGroup - 1) / QueryGroup;
         var groupSize = (queryCount + groupCount - 1) / groupCount;
-        // A Float16 image caps the rows at its small conversion block (RowsPerBlock; a whole chunk for float32).
-        var rowsPerCall = Math.Clamp(ScoreBudgetFloats / groupSize, 1, image.RowsPerBlock);
+        // One query over a Float16 image: the kernel widens the halves as it reads them, a chunk per call. Batches
+        // convert a small block (RowsPerBlock; a whole chunk for float32) once for all their queries.
+        var halfRows = queryCount == 1 && image.Precision == StoragePrecision.Float16;
+        var rowsPerCall = halfRows ? image.RowsPerChunk : Math.Clamp(ScoreBudgetFloats / groupSize, 1, image.RowsPerBlock);
         var buffer = image.NewBlockBuffer();
         // Pooled: up to 256 KiB per call, which would otherwise be a large-object allocation per search. (Should
         // the scan throw, the array is simply not returned.)
@@ -99,6 +101,14 @@ public static class ImageScan
             for (var row = 0; row < ids.Length; row += rowsPerCall)
             {
                 var rows = Math.Min(rowsPerCall, ids.Length - row);
+                if (halfRows)
+                {
+                    var halves = image.GetChunkHalves(c).Span.Slice(row * dimension, rows * dimension);
+                    ScoreHalves(kernel, metric, packed.AsSpan(0, dimension), halves, dimension, scores.AsSpan(0, rows));
+                    ScoreCollector.Collect(metric, scores.AsSpan(0, rows), queryNorms[0], norms.Span.Slice(row, rows), ids.Span.Slice(row, rows), limit, best[0]);
+                    continue;
+                }
+
                 var block = image.GetRows(c, row, rows, buffer);
                 for (var start = 0; start < queryCount; start += groupSize)
                 {
@@ -120,6 +130,19 @@ public static class ImageScan
 
     private static float NormGap((float Min, float Max) range, float queryNorm) =>
         MathF.Max(0f, MathF.Max(range.Min - queryNorm, queryNorm - range.Max));
+
+    private static void ScoreHalves(VectorKernel kernel, DistanceMetric metric, ReadOnlySpan<float> query, ReadOnlySpan<Half> rows, int dimension,
+        Span<float> scores)
+    {
+        if (metric == DistanceMetric.L2)
+        {
+            kernel.SquaredDistanceRowsHalf(query, rows, dimension, scores);
+        }
+        else
+        {
+            kernel.DotRowsHalf(query, rows, dimension, scores);
+        }
+    }
 
     private static void Score(VectorKernel kernel, DistanceMetric metric, ReadOnlySpan<float> queries, int count,
         ReadOnlySpan<float> rows, int dimension, Span<float> scores)

@@ -92,6 +92,16 @@ public sealed class VectorImage
         return (chunk.Halves is not null ? default : chunk.Vectors[..(rows * Dimension)], chunk.Norms.AsMemory(0, rows), chunk.Ids.AsMemory(0, rows));
     }
 
+    /// <summary>
+    /// The rows of chunk <paramref name="index"/> of a Float16 image as stored (rows × dimension halves), for
+    /// kernels that widen them as they read (<see cref="Kernels.VectorKernel.DotRowsHalf"/>).
+    /// </summary>
+    public ReadOnlyMemory<Half> GetChunkHalves(int index)
+    {
+        var rows = Math.Min(RowsPerChunk, Count - index * RowsPerChunk);
+        return _chunks[index].Halves.AsMemory(0, rows * Dimension);
+    }
+
     /// <summary>A per-thread buffer for <see cref="GetRows"/>: <see cref="RowsPerBlock"/> rows of floats, or empty for float32.</summary>
     public float[] NewBlockBuffer() => Precision == StoragePrecision.Float16 ? new float[RowsPerBlock * Dimension] : [];
 

@@ -13,7 +13,7 @@ internal static class KernelArguments
 {
     /// <summary>Checks a one-query call and returns the row count.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Rows(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dimension, Span<float> results)
+    public static int Rows<TRow>(ReadOnlySpan<float> query, ReadOnlySpan<TRow> rows, int dimension, Span<float> results)
     {
         var rowCount = RowCount(rows, dimension);
         if (query.Length < dimension)
@@ -48,7 +48,7 @@ internal static class KernelArguments
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int RowCount(ReadOnlySpan<float> rows, int dimension)
+    private static int RowCount<TRow>(ReadOnlySpan<TRow> rows, int dimension)
     {
         if (dimension <= 0)
         {

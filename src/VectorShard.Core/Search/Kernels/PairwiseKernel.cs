@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+
 namespace VectorShard.Core.Search.Kernels;
 
 /// <summary>
@@ -21,6 +24,14 @@ public abstract class PairwiseKernel<TDot, TSquared> : VectorKernel
         Rows<TSquared>(query, rows, dimension, results);
 
     /// <inheritdoc/>
+    public sealed override void DotRowsHalf(ReadOnlySpan<float> query, ReadOnlySpan<Half> rows, int dimension, Span<float> results) =>
+        HalfRows<TDot>(query, rows, dimension, results);
+
+    /// <inheritdoc/>
+    public sealed override void SquaredDistanceRowsHalf(ReadOnlySpan<float> query, ReadOnlySpan<Half> rows, int dimension, Span<float> results) =>
+        HalfRows<TSquared>(query, rows, dimension, results);
+
+    /// <inheritdoc/>
     public sealed override void DotRowsMany(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results) =>
         Many<TDot>(queries, queryCount, rows, dimension, results);
 
@@ -37,6 +48,22 @@ public abstract class PairwiseKernel<TDot, TSquared> : VectorKernel
         {
             results[i] = TScore.Score(query, rows.Slice(i * dimension, dimension));
         }
+    }
+
+    // Each row converted to float (exactly) into one pooled buffer, then scored like a float row.
+    private static void HalfRows<TScore>(ReadOnlySpan<float> query, ReadOnlySpan<Half> rows, int dimension, Span<float> results)
+        where TScore : struct, IPairScore
+    {
+        var rowCount = KernelArguments.Rows(query, rows, dimension, results);
+        query = query[..dimension];
+        var row = ArrayPool<float>.Shared.Rent(dimension);
+        for (var i = 0; i < rowCount; i++)
+        {
+            TensorPrimitives.ConvertToSingle(rows.Slice(i * dimension, dimension), row.AsSpan(0, dimension));
+            results[i] = TScore.Score(query, row.AsSpan(0, dimension));
+        }
+
+        ArrayPool<float>.Shared.Return(row);
     }
 
     private static void Many<TScore>(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results)

@@ -28,7 +28,10 @@ internal readonly struct SquaredStep : IKernelStep
 /// the instructions). Layout of the work:
 /// <list type="bullet">
 /// <item>One query (the *Rows methods): one row after the other, four accumulators per row to hide the FMA
-/// latency (<see cref="Single{TStep}"/>). This path is bound by memory bandwidth for any realistic shard.</item>
+/// latency (<see cref="Single{TStep, TRow, TElement}"/>), the horizontal sums of four rows reduced together. This
+/// path is bound by memory bandwidth for any realistic shard. Float16 rows (*RowsHalf) take the same path with
+/// the halves widened in registers as they are loaded (<see cref="HalfRowReader{TOps, TVec}"/>), so they cost half
+/// the memory traffic.</item>
 /// <item>Many queries: rows are cut into blocks of about <see cref="RowBlockBytes"/> that stay in L2 while every
 /// query passes over them, so memory is read once per batch, not once per query. Within a block, groups of four
 /// queries (in L1) meet four rows at a time (<see cref="Micro4x4{TStep}"/>, 16 accumulators, where the backend has
@@ -37,8 +40,8 @@ internal readonly struct SquaredStep : IKernelStep
 /// block, the micro-kernels prefetch the next block, so that it is read from memory in the background rather
 /// than in a memory-bound first pass. Leftover queries (queryCount mod 4) take the one-query path over the
 /// same block.</item>
-/// <item>Row loads are aligned to the vector size: a first vector masked to the elements before the first aligned
-/// address, then aligned loads (see <see cref="Single{TStep}"/> for what that is worth). Tails (dimension not a
+/// <item>Float row loads are aligned to the vector size: a first vector masked to the elements before the first aligned
+/// address, then aligned loads (see <see cref="FloatRowReader{TOps, TVec}.Head"/> for what that is worth). Tails (dimension not a
 /// multiple of the width) reload the last full vector, overlapping the previous one, with the already-counted lanes
 /// masked to zero. Dimensions below one vector fall back to <see cref="ScalarKernel"/>.</item>
 /// </list>
@@ -82,6 +85,14 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         Rows<SquaredStep>(query, rows, dimension, results);
 
     /// <inheritdoc/>
+    public sealed override void DotRowsHalf(ReadOnlySpan<float> query, ReadOnlySpan<Half> rows, int dimension, Span<float> results) =>
+        HalfRows<DotStep>(query, rows, dimension, results);
+
+    /// <inheritdoc/>
+    public sealed override void SquaredDistanceRowsHalf(ReadOnlySpan<float> query, ReadOnlySpan<Half> rows, int dimension, Span<float> results) =>
+        HalfRows<SquaredStep>(query, rows, dimension, results);
+
+    /// <inheritdoc/>
     public sealed override void DotRowsMany(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results) =>
         Many<DotStep>(queries, queryCount, rows, dimension, results);
 
@@ -110,8 +121,31 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         }
 
         var rowCount = KernelArguments.Rows(query, rows, dimension, results);
-        OneQuery<TStep>(ref MemoryMarshal.GetReference(query), ref MemoryMarshal.GetReference(rows), rowCount, dimension,
-            ref MemoryMarshal.GetReference(results));
+        OneQuery<TStep, FloatRowReader<TOps, TVec>, float>(ref MemoryMarshal.GetReference(query), ref MemoryMarshal.GetReference(rows), rowCount,
+            dimension, ref MemoryMarshal.GetReference(results));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void HalfRows<TStep>(ReadOnlySpan<float> query, ReadOnlySpan<Half> rows, int dimension, Span<float> results)
+        where TStep : struct, IKernelStep
+    {
+        if (dimension < TOps.Width)
+        {
+            if (TStep.Squared)
+            {
+                ScalarKernel.Instance.SquaredDistanceRowsHalf(query, rows, dimension, results);
+            }
+            else
+            {
+                ScalarKernel.Instance.DotRowsHalf(query, rows, dimension, results);
+            }
+
+            return;
+        }
+
+        var rowCount = KernelArguments.Rows(query, rows, dimension, results);
+        OneQuery<TStep, HalfRowReader<TOps, TVec>, ushort>(ref MemoryMarshal.GetReference(query),
+            ref Unsafe.As<Half, ushort>(ref MemoryMarshal.GetReference(rows)), rowCount, dimension, ref MemoryMarshal.GetReference(results));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -180,7 +214,7 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
 
             for (; q < queryCount; q++)
             {
-                OneQuery<TStep>(ref Unsafe.Add(ref query0, (nint)q * dimension), ref Unsafe.Add(ref row0, (nint)start * dimension),
+                OneQuery<TStep, FloatRowReader<TOps, TVec>, float>(ref Unsafe.Add(ref query0, (nint)q * dimension), ref Unsafe.Add(ref row0, (nint)start * dimension),
                     end - start, dimension, ref Unsafe.Add(ref result0, (nint)q * rowCount + start));
             }
         }
@@ -192,8 +226,9 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
     /// slower here (100,000 × 384: 20–22 GB/s interleaved against 31–35 GB/s in order; 10,000 × 1536: equal).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OneQuery<TStep>(ref float query, ref float rows, int rowCount, int dimension, ref float results)
+    private static void OneQuery<TStep, TRow, TElement>(ref float query, ref TElement rows, int rowCount, int dimension, ref float results)
         where TStep : struct, IKernelStep
+        where TRow : struct, IRowReader<TElement, TVec>
     {
         var n = (nuint)dimension;
 
@@ -207,20 +242,27 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
             var count = Math.Min(4, rowCount - i);
             for (var j = 0; j < 4; j++)
             {
-                sums[j] = j < count ? Single<TStep>(ref query, ref Unsafe.Add(ref rows, (nint)(i + j) * dimension), n) : TOps.Zero;
+                sums[j] = j < count ? Single<TStep, TRow, TElement>(ref query, ref Unsafe.Add(ref rows, (nint)(i + j) * dimension), n) : TOps.Zero;
             }
 
-            var reduced = TOps.Sum4(sums[0], sums[1], sums[2], sums[3]);
-            if (count == 4)
-            {
-                reduced.StoreUnsafe(ref Unsafe.Add(ref results, i));
-                continue;
-            }
+            StoreSums(sums, count, ref Unsafe.Add(ref results, i));
+        }
+    }
 
-            for (var j = 0; j < count; j++)
-            {
-                Unsafe.Add(ref results, i + j) = reduced.GetElement(j);
-            }
+    /// <summary>Reduces four rows' accumulators together and stores the first <paramref name="count"/> sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreSums(Span<TVec> sums, int count, ref float results)
+    {
+        var reduced = TOps.Sum4(sums[0], sums[1], sums[2], sums[3]);
+        if (count == 4)
+        {
+            reduced.StoreUnsafe(ref results);
+            return;
+        }
+
+        for (var j = 0; j < count; j++)
+        {
+            Unsafe.Add(ref results, j) = reduced.GetElement(j);
         }
     }
 
@@ -280,26 +322,15 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
     }
 
     /// <summary>
-    /// Elements before the first vector-aligned address at or after <paramref name="row"/> (0 to Width − 1).
-    /// Should the GC move the row meanwhile, only the alignment suffers, never the result: the kernels cover the
-    /// elements before it with one masked vector and start their main loop there.
+    /// One pair, four accumulators (n ≥ Width), returned added lane by lane: the caller takes the horizontal sum.
+    /// Row loads go through <typeparamref name="TRow"/>; a float row's are aligned to the vector size, a first
+    /// masked vector covering the elements before the first aligned address (<see cref="FloatRowReader{TOps, TVec}.Head"/>).
+    /// Tails (n not a multiple of the width) reload the last full vector with the lanes already counted masked off.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe nuint HeadBeforeAligned(ref float row)
-    {
-        var w = (nuint)TOps.Width;
-        return (w - (nuint)Unsafe.AsPointer(ref row) / sizeof(float) % w) % w;
-    }
-
-    /// <summary>
-    /// One pair, four accumulators (n ≥ Width), returned added lane by lane: the caller takes the horizontal sum. The loads of <paramref name="r"/> (the row, streamed from memory)
-    /// are aligned to the vector size: a first masked vector covers the elements before the first aligned
-    /// address. Unaligned 64-byte loads each touch two cache lines, and streaming rows measured 20–21 GB/s
-    /// unaligned against 32–35 GB/s aligned with AVX-512 (TensorPrimitives shows the same difference).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec Single<TStep>(ref float q, ref float r, nuint n)
+    private static TVec Single<TStep, TRow, TElement>(ref float q, ref TElement r, nuint n)
         where TStep : struct, IKernelStep
+        where TRow : struct, IRowReader<TElement, TVec>
     {
         var w = (nuint)TOps.Width;
         var a0 = TOps.Zero;
@@ -307,31 +338,31 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         var a2 = TOps.Zero;
         var a3 = TOps.Zero;
 
-        var head = HeadBeforeAligned(ref r);
+        var head = TRow.Head(ref r);
         nuint k = 0;
         if (head != 0)
         {
-            a3 = MaskedStep<TStep>(TOps.Load(ref q, 0), TOps.Load(ref r, 0), TOps.HeadMask(head), a3);
+            a3 = MaskedStep<TStep>(TOps.Load(ref q, 0), TRow.Load(ref r, 0), TOps.HeadMask(head), a3);
             k = head;
         }
 
         for (; k + 4 * w <= n; k += 4 * w)
         {
-            a0 = Step<TStep>(TOps.Load(ref q, k), TOps.Load(ref r, k), a0);
-            a1 = Step<TStep>(TOps.Load(ref q, k + w), TOps.Load(ref r, k + w), a1);
-            a2 = Step<TStep>(TOps.Load(ref q, k + 2 * w), TOps.Load(ref r, k + 2 * w), a2);
-            a3 = Step<TStep>(TOps.Load(ref q, k + 3 * w), TOps.Load(ref r, k + 3 * w), a3);
+            a0 = Step<TStep>(TOps.Load(ref q, k), TRow.Load(ref r, k), a0);
+            a1 = Step<TStep>(TOps.Load(ref q, k + w), TRow.Load(ref r, k + w), a1);
+            a2 = Step<TStep>(TOps.Load(ref q, k + 2 * w), TRow.Load(ref r, k + 2 * w), a2);
+            a3 = Step<TStep>(TOps.Load(ref q, k + 3 * w), TRow.Load(ref r, k + 3 * w), a3);
         }
 
         for (; k + w <= n; k += w)
         {
-            a0 = Step<TStep>(TOps.Load(ref q, k), TOps.Load(ref r, k), a0);
+            a0 = Step<TStep>(TOps.Load(ref q, k), TRow.Load(ref r, k), a0);
         }
 
         if (k < n)
         {
             var t = n - w;
-            a1 = MaskedStep<TStep>(TOps.Load(ref q, t), TOps.Load(ref r, t), TOps.TailMask(n - k), a1);
+            a1 = MaskedStep<TStep>(TOps.Load(ref q, t), TRow.Load(ref r, t), TOps.TailMask(n - k), a1);
         }
 
         return TOps.Add(TOps.Add(a0, a1), TOps.Add(a2, a3));
@@ -396,7 +427,7 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
     /// <summary>
     /// Four queries (contiguous from <paramref name="q0"/>) against two rows (contiguous from <paramref name="r0"/>),
     /// n ≥ Width: eight accumulators; each row vector is loaded once for four FMAs, each query vector once for two.
-    /// Row loads are aligned like in <see cref="Single{TStep}"/> (all rows alike when the dimension is a multiple
+    /// Row loads are aligned like in <see cref="Single{TStep, TRow, TElement}"/> (all rows alike when the dimension is a multiple
     /// of the width).
     /// Writes output[qi * stride + ri]. Each step also prefetches from the next block (see <see cref="PrefetchStep"/>);
     /// returns the advanced prefetch cursor. Not inlined: a kernel this size inlined into its caller exhausts the
@@ -418,7 +449,7 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         TVec a30 = TOps.Zero, a31 = TOps.Zero;
         var c = cursor;
         nuint k = 0;
-        var head = HeadBeforeAligned(ref r0);
+        var head = FloatRowReader<TOps, TVec>.Head(ref r0);
         if (head != 0)
         {
             var mask = TOps.HeadMask(head);
@@ -518,7 +549,7 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         TVec a30 = TOps.Zero, a31 = TOps.Zero, a32 = TOps.Zero, a33 = TOps.Zero;
         var c = cursor;
         nuint k = 0;
-        var head = HeadBeforeAligned(ref r0);
+        var head = FloatRowReader<TOps, TVec>.Head(ref r0);
         if (head != 0)
         {
             var mask = TOps.HeadMask(head);

@@ -12,7 +12,7 @@ namespace VectorShard.Core.Search.Kernels;
 /// per (struct) implementation and inlines every call, so there is no abstraction cost.
 /// </summary>
 internal interface ISimdOps<TVec>
-    where TVec : struct
+    where TVec : unmanaged
 {
     /// <summary>Floats per vector.</summary>
     static abstract int Width { get; }
@@ -23,6 +23,12 @@ internal interface ISimdOps<TVec>
     static abstract TVec Zero { get; }
 
     static abstract TVec Load(ref float source, nuint index);
+
+    /// <summary>
+    /// Width IEEE halves from <paramref name="source"/>[index..] (read as their bits), widened to floats in
+    /// registers: every finite half is exactly a float (<see cref="HalfWidening"/>).
+    /// </summary>
+    static abstract TVec LoadHalf(ref ushort source, nuint index);
 
     /// <summary>left × right + addend (fused where the backend has FMA).</summary>
     static abstract TVec MultiplyAdd(TVec left, TVec right, TVec addend);
@@ -93,6 +99,11 @@ internal readonly struct Sse128Ops : ISimdOps<Vector128<float>>
     public static Vector128<float> Load(ref float source, nuint index) => Vector128.LoadUnsafe(ref source, index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LoadHalf(ref ushort source, nuint index) =>
+        HalfWidening.ToSingle(Vector128.WidenLower(Vector128.CreateScalarUnsafe(
+            Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref source, index)))).AsUInt16()));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> MultiplyAdd(Vector128<float> left, Vector128<float> right, Vector128<float> addend) => left * right + addend;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -131,6 +142,11 @@ internal readonly struct Neon128Ops : ISimdOps<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Load(ref float source, nuint index) => Vector128.LoadUnsafe(ref source, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LoadHalf(ref ushort source, nuint index) =>
+        HalfWidening.ToSingle(Vector128.WidenLower(Vector128.CreateScalarUnsafe(
+            Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref source, index)))).AsUInt16()));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> MultiplyAdd(Vector128<float> left, Vector128<float> right, Vector128<float> addend) =>
@@ -178,6 +194,10 @@ internal readonly struct Avx2Ops : ISimdOps<Vector256<float>>
     public static Vector256<float> Load(ref float source, nuint index) => Vector256.LoadUnsafe(ref source, index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LoadHalf(ref ushort source, nuint index) =>
+        HalfWidening.ToSingle(Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref source, index)).AsUInt32());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> MultiplyAdd(Vector256<float> left, Vector256<float> right, Vector256<float> addend) =>
         Fma.MultiplyAdd(left, right, addend);
 
@@ -219,6 +239,10 @@ internal readonly struct Avx512Ops : ISimdOps<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Load(ref float source, nuint index) => Vector512.LoadUnsafe(ref source, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LoadHalf(ref ushort source, nuint index) =>
+        HalfWidening.ToSingle(Avx512F.ConvertToVector512UInt32(Vector256.LoadUnsafe(ref source, index)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MultiplyAdd(Vector512<float> left, Vector512<float> right, Vector512<float> addend) =>
