@@ -13,7 +13,7 @@
 param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '../out/VectorShard'),
     [string] $Cache = (Join-Path ([Environment]::GetFolderPath('UserProfile')) '.cache/vectorshard-bench'),
-    [int] $Queries = 30,
+    [int] $Queries = 100,
     [int] $IngestCount = 20000
 )
 $ErrorActionPreference = 'Stop'
@@ -30,18 +30,21 @@ $registry = $core.GetType('VectorShard.Core.Storage.ShardRegistry')::Shared
 $optionsType = $core.GetType('VectorShard.Core.Search.SearchOptions')
 $inputType = $core.GetType('VectorShard.Core.Storage.VectorInput')
 
-function Measure-Median([scriptblock] $Work, [int] $Times) {
-    $null = & $Work   # warm-up
-    $samples = foreach ($i in 1..$Times) { (Measure-Command $Work).TotalMilliseconds }
-    ($samples | Sort-Object)[[int][math]::Floor($Times / 2)]
+# Medians of two pieces of work timed in turns, so that a slow phase of the machine hits both alike.
+function Measure-Medians([scriptblock] $First, [scriptblock] $Second, [int] $Times) {
+    $null = & $First; $null = & $Second   # warm-up
+    $samples = foreach ($i in 1..$Times) {
+        [pscustomobject]@{ First = (Measure-Command $First).TotalMilliseconds; Second = (Measure-Command $Second).TotalMilliseconds }
+    }
+    $middle = [int][math]::Floor($Times / 2)
+    (($samples.First | Sort-Object)[$middle]), (($samples.Second | Sort-Object)[$middle])
 }
 
-# Search: the same query through the cmdlet and through Core (one thread, k = 5).
+# Search: the same query through the cmdlet and through Core (k = 5, default threads, as the cmdlet searches).
 $shard = $registry.Open($w1.FullName)
 $query = (Get-Vector -Shard $w1.FullName -Id 1).Vector
-$options = [Activator]::CreateInstance($optionsType, @(5, [float]::PositiveInfinity, $null, 1, [VectorShard.SearchQuantization]::None, 4))
-$coreSearch = Measure-Median { $shard.Search($query, $options, 0) } $Queries
-$cmdletSearch = Measure-Median { Search-Vector -Shard $w1.FullName -Query $query -K 5 } $Queries
+$options = [Activator]::CreateInstance($optionsType, @(5, [float]::PositiveInfinity, $null, 0, [VectorShard.SearchQuantization]::None, 4, $null))
+$coreSearch, $cmdletSearch = Measure-Medians { $shard.Search($query, $options, 0) } { Search-Vector -Shard $w1.FullName -Query $query -K 5 } $Queries
 
 # Ingest: 20,000 vectors of 384 dims, piped records into Add-Vector, and the same rows into Core's Add.
 $records = @(Get-Vector -Shard $w2.FullName | Select-Object -First $IngestCount)
@@ -54,7 +57,7 @@ $inputs = [System.Collections.Generic.List[object]]::new()
 foreach ($r in $records) { $inputs.Add([Activator]::CreateInstance($inputType, @($null, $r.Vector, $null))) }
 $list = [Activator]::CreateInstance([System.Collections.Generic.List``1].MakeGenericType($inputType))
 foreach ($i in $inputs) { $list.Add($i) }
-$coreShard = $registry.Create("$target/core.vshard", [Activator]::CreateInstance($core.GetType('VectorShard.Core.Storage.ShardOptions'), @(384, [VectorShard.DistanceMetric]::L2, [VectorShard.ShardProfile]::Balanced, $null)), $false)
+$coreShard = $registry.Create("$target/core.vshard", [Activator]::CreateInstance($core.GetType('VectorShard.Core.Storage.ShardOptions'), @(384, [VectorShard.DistanceMetric]::L2, [VectorShard.ShardProfile]::Balanced, $null, [VectorShard.StoragePrecision]::Float32)), $false)
 $coreIngest = (Measure-Command { $null = $coreShard.Add($list, $false, 0) }).TotalSeconds
 "$target/cmdlet.vshard", "$target/core.vshard" | Remove-VectorShard -Confirm:$false
 Remove-Item $target -Recurse -Force

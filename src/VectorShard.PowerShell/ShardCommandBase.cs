@@ -11,11 +11,15 @@ namespace VectorShard.PowerShell;
 /// </summary>
 public abstract class ShardCommandBase : PSCmdlet
 {
-    /// <summary>The full path for a user's path (relative to the current PowerShell location), or memory:name as it is.</summary>
+    /// <summary>
+    /// The full path for a user's path (relative to the current PowerShell location), or memory:name as it is.
+    /// A fully qualified file system path (as every shard object holds) skips PowerShell's provider resolution,
+    /// which costs about 0.1 ms a call: a measurable part of a small search.
+    /// </summary>
     protected string ResolveShardPath(string path) =>
-        path.StartsWith(ShardInfo.InMemoryPrefix, StringComparison.Ordinal)
-            ? path
-            : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+        path.StartsWith(ShardInfo.InMemoryPrefix, StringComparison.Ordinal) ? path
+        : System.IO.Path.IsPathFullyQualified(path) ? System.IO.Path.GetFullPath(path)
+        : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
     /// <summary>
     /// The full paths a user's path names: wildcards expand to the matching files, except that a path that

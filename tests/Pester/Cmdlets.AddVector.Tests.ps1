@@ -313,6 +313,7 @@ Describe 'Add-Vector: errors write nothing of the failing batch' {
         @{ Case = 'a string of numbers as vector'; Vector = '1,2,3'; ErrorId = 'NotAVector'; Category = 'InvalidType' }
         @{ Case = 'a single number as vector'; Vector = 42; ErrorId = 'NotAVector'; Category = 'InvalidType' }
         @{ Case = 'an object without a Vector property'; Vector = [pscustomobject]@{ Values = @(1, 2, 3) }; ErrorId = 'NotAVector'; Category = 'InvalidType' }
+        @{ Case = 'null'; Vector = $null; ErrorId = 'NotAVector'; Category = 'InvalidType' }
     ) {
         $before = Get-ShardState $cosine
 

@@ -265,6 +265,7 @@ Describe 'Search-Vector: queries from the pipeline' {
         @{ Case = 'all zeros (cosine)'; Bad = [float[]]::new(8); ErrorId = 'ZeroVector'; Category = 'InvalidArgument' }
         @{ Case = 'NaN'; Bad = [float[]](1, 2, 3, 4, 5, 6, 7, [float]::NaN); ErrorId = 'NonFiniteComponent'; Category = 'InvalidArgument' }
         @{ Case = 'empty'; Bad = [float[]]::new(0); ErrorId = 'EmptyVector'; Category = 'InvalidArgument' }
+        @{ Case = 'null'; Bad = $null; ErrorId = 'NotAVector'; Category = 'InvalidType' }
     ) {
         $queries = @(, $Bad) + @(, $Queries[1])
 

@@ -24,6 +24,10 @@ public sealed class AddVectorCommand : ShardCommandBase
     /// <summary>The vector: a list of numbers, or an object with Vector, Key and Metadata properties.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Embedding")]
+    // The cmdlet checks the vector itself (NotAVector, EmptyVector, ...). Without these, PowerShell walks every
+    // component of a mandatory argument looking for nulls, which costs more than storing the row.
+    [AllowNull]
+    [AllowEmptyCollection]
     public object Vector { get; set; } = null!;
 
     /// <summary>A unique key for the vector.</summary>

@@ -28,6 +28,10 @@ public sealed class SearchVectorCommand : ShardCommandBase
     /// <summary>The query vector: a list of numbers, or an object with a Vector property.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
     [Alias("Vector")]
+    // The cmdlet checks the query itself (NotAVector, EmptyVector, ...). Without these, PowerShell walks every
+    // component of a mandatory argument looking for nulls: about 0.13 µs each, 0.2 ms for a 1536-dim query.
+    [AllowNull]
+    [AllowEmptyCollection]
     public object Query { get; set; } = null!;
 
     /// <summary>How many neighbours to return per query.</summary>
