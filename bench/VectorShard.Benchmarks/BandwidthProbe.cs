@@ -16,42 +16,52 @@ public sealed record BandwidthProbe(long Bytes, double OneThreadGBps, double Two
     /// <summary>The same bound with both cores streaming.</summary>
     public double TwoThreadBoundSeconds => Bytes / (TwoThreadsGBps * 1e9);
 
-    /// <summary>Best of several passes (the bound should be the machine's best, not a noisy pass).</summary>
-    public static BandwidthProbe Measure(float[] buffer, int passes)
+    /// <summary>
+    /// Probe passes taken at intervals during a workload's measurement (between the contenders' rounds), keeping
+    /// the fastest: a noisy phase at any one moment, such as a neighbour on the host streaming memory just when
+    /// the probe ran, no longer sets the bound for the whole workload.
+    /// </summary>
+    public sealed class Sampler
     {
-        var bytes = (long)buffer.Length * sizeof(float);
-        var sink = 0f;
-        sink += TensorPrimitives.Sum(buffer.AsSpan()); // touch every page once before timing
+        private readonly float[] _buffer;
+        private readonly long _bytes;
+        private double _one = double.MaxValue;
+        private double _two = double.MaxValue;
+        private float _sink;
 
-        var one = double.MaxValue;
-        for (var p = 0; p < passes; p++)
+        public Sampler(float[] buffer)
         {
-            var t = Stopwatch.GetTimestamp();
-            sink += TensorPrimitives.Sum(buffer.AsSpan());
-            one = Math.Min(one, Stopwatch.GetElapsedTime(t).TotalSeconds);
+            _buffer = buffer;
+            _bytes = (long)buffer.Length * sizeof(float);
+            _sink += TensorPrimitives.Sum(buffer.AsSpan()); // touch every page once before timing
         }
 
-        var half = buffer.Length / 2;
-        var sums = new float[2];
-        using var start = new Barrier(2);
-        var two = double.MaxValue;
-        for (var p = 0; p < passes; p++)
+        /// <summary>The fastest passes so far, as bandwidths.</summary>
+        public BandwidthProbe Best => new(_bytes, _bytes / _one / 1e9, _bytes / _two / 1e9);
+
+        /// <summary>One timed pass on one thread and one on two.</summary>
+        public void Sample()
         {
+            var t = Stopwatch.GetTimestamp();
+            _sink += TensorPrimitives.Sum(_buffer.AsSpan());
+            _one = Math.Min(_one, Stopwatch.GetElapsedTime(t).TotalSeconds);
+
+            var half = _buffer.Length / 2;
+            var sums = new float[2];
+            using var start = new Barrier(2);
             var worker = new Thread(() =>
             {
                 start.SignalAndWait();
-                sums[1] = TensorPrimitives.Sum(buffer.AsSpan(half));
+                sums[1] = TensorPrimitives.Sum(_buffer.AsSpan(half));
             });
             worker.Start();
             start.SignalAndWait();
-            var t = Stopwatch.GetTimestamp();
-            sums[0] = TensorPrimitives.Sum(buffer.AsSpan(0, half));
+            t = Stopwatch.GetTimestamp();
+            sums[0] = TensorPrimitives.Sum(_buffer.AsSpan(0, half));
             worker.Join();
-            two = Math.Min(two, Stopwatch.GetElapsedTime(t).TotalSeconds);
-            sink += sums[0] + sums[1];
+            _two = Math.Min(_two, Stopwatch.GetElapsedTime(t).TotalSeconds);
+            _sink += sums[0] + sums[1];
+            GC.KeepAlive(_sink);
         }
-
-        GC.KeepAlive(sink);
-        return new BandwidthProbe(bytes, bytes / one / 1e9, bytes / two / 1e9);
     }
 }
