@@ -33,7 +33,8 @@ public static class ImageScan
         IReadOnlyList<float> queryNorms, int k, float maxDistance, VectorKernel kernel, int maxThreads = 0)
     {
         var dimension = image.Dimension;
-        var packed = new float[queries.Count * dimension];
+        // Pooled, like the scores: 64 queries of 1536 dims would be a 384 KiB large-object allocation per batch.
+        var packed = ArrayPool<float>.Shared.Rent(queries.Count * dimension);
         for (var q = 0; q < queries.Count; q++)
         {
             queries[q].CopyTo(packed, q * dimension);
@@ -52,6 +53,7 @@ public static class ImageScan
             }
         }
 
+        ArrayPool<float>.Shared.Return(packed);
         return best.Select(top => DistanceFunction.Finish(metric, top)).ToArray();
     }
 
