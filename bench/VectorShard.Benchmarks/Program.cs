@@ -201,6 +201,7 @@ namespace VectorShard.Benchmarks
                 Contenders.VectorShardQuantized(shard, w.K, SearchQuantization.Int8, oversample: 4, allCores: true),
                 Contenders.VectorShardQuantized(shard, w.K, SearchQuantization.Binary, oversample: 20),
                 batched8,
+                Contenders.VectorShardFloat16(float16Shard, w.K, 8),
                 Contenders.VectorShardBatched(shard, w.K, 64, out _),
                 Contenders.VectorShardFloat16(float16Shard, w.K, 64),
                 Contenders.NaiveAdoNet(naive, w),

@@ -231,6 +231,49 @@ public sealed class KernelTests
     }
 
     [Theory]
+    [MemberData(nameof(KernelsAndDimensions))]
+    public void HalfMany_MatchesTheDoubleReferenceOnTheRoundedRows(string name, int dimension)
+    {
+        var kernel = Kernel(name);
+        var data = new Case(dimension);
+        var halves = data.Rows.Select(x => (Half)x).ToArray();
+        var rounded = halves.Select(h => (double)(float)h).ToArray();
+        foreach (var rowCount in (int[])[1, 2, 3, 5, 17, MaxRows])
+        {
+            for (var queryCount = 0; queryCount <= MaxQueries; queryCount++)
+            {
+                var rows = halves.AsSpan(Case.Offset, rowCount * dimension);
+                var dot = Results(queryCount * rowCount);
+                kernel.DotRowsManyHalf(data.QuerySpan(0, queryCount), queryCount, rows, dimension, dot);
+                var squared = Results(queryCount * rowCount);
+                kernel.SquaredDistanceRowsManyHalf(data.QuerySpan(0, queryCount), queryCount, rows, dimension, squared);
+                for (var q = 0; q < queryCount; q++)
+                {
+                    var query = data.QuerySpan(q, 1);
+                    for (var i = 0; i < rowCount; i++)
+                    {
+                        double expectedDot = 0, scale = 0, expectedSquared = 0;
+                        for (var k = 0; k < dimension; k++)
+                        {
+                            double x = query[k], y = rounded[Case.Offset + i * dimension + k];
+                            expectedDot += x * y;
+                            scale += Math.Abs(x * y);
+                            expectedSquared += (x - y) * (x - y);
+                        }
+
+                        var what = $"d={dimension} rows={rowCount} queries={queryCount} q={q} i={i}";
+                        AssertClose(expectedDot, scale, dot[q * rowCount + i], $"{name} DotRowsManyHalf {what}");
+                        AssertClose(expectedSquared, expectedSquared, squared[q * rowCount + i], $"{name} SquaredDistanceRowsManyHalf {what}");
+                    }
+                }
+
+                AssertUntouchedAfter(dot, queryCount * rowCount, $"{name} DotRowsManyHalf d={dimension} rows={rowCount} queries={queryCount}");
+                AssertUntouchedAfter(squared, queryCount * rowCount, $"{name} SquaredDistanceRowsManyHalf d={dimension} rows={rowCount} queries={queryCount}");
+            }
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(KernelNames))]
     public void HalfRows_WidenEveryFiniteHalfExactly(string name)
     {

@@ -31,7 +31,7 @@ internal static class KernelArguments
 
     /// <summary>Checks a many-query call and returns the row count.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Many(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results)
+    public static int Many<TRow>(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<TRow> rows, int dimension, Span<float> results)
     {
         var rowCount = RowCount(rows, dimension);
         if (queryCount < 0 || (long)queryCount * dimension > queries.Length)

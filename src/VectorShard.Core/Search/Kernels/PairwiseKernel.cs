@@ -32,6 +32,14 @@ public abstract class PairwiseKernel<TDot, TSquared> : VectorKernel
         HalfRows<TSquared>(query, rows, dimension, results);
 
     /// <inheritdoc/>
+    public sealed override void DotRowsManyHalf(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> rows, int dimension, Span<float> results) =>
+        HalfMany<TDot>(queries, queryCount, rows, dimension, results);
+
+    /// <inheritdoc/>
+    public sealed override void SquaredDistanceRowsManyHalf(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> rows, int dimension, Span<float> results) =>
+        HalfMany<TSquared>(queries, queryCount, rows, dimension, results);
+
+    /// <inheritdoc/>
     public sealed override void DotRowsMany(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results) =>
         Many<TDot>(queries, queryCount, rows, dimension, results);
 
@@ -61,6 +69,24 @@ public abstract class PairwiseKernel<TDot, TSquared> : VectorKernel
         {
             TensorPrimitives.ConvertToSingle(rows.Slice(i * dimension, dimension), row.AsSpan(0, dimension));
             results[i] = TScore.Score(query, row.AsSpan(0, dimension));
+        }
+
+        ArrayPool<float>.Shared.Return(row);
+    }
+
+    // Each row converted to float (exactly) once, then scored against every query.
+    private static void HalfMany<TScore>(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> rows, int dimension, Span<float> results)
+        where TScore : struct, IPairScore
+    {
+        var rowCount = KernelArguments.Many(queries, queryCount, rows, dimension, results);
+        var row = ArrayPool<float>.Shared.Rent(dimension);
+        for (var i = 0; i < rowCount; i++)
+        {
+            TensorPrimitives.ConvertToSingle(rows.Slice(i * dimension, dimension), row.AsSpan(0, dimension));
+            for (var q = 0; q < queryCount; q++)
+            {
+                results[q * rowCount + i] = TScore.Score(queries.Slice(q * dimension, dimension), row.AsSpan(0, dimension));
+            }
         }
 
         ArrayPool<float>.Shared.Return(row);

@@ -34,8 +34,8 @@ internal readonly struct SquaredStep : IKernelStep
 /// the memory traffic.</item>
 /// <item>Many queries: rows are cut into blocks of about <see cref="RowBlockBytes"/> that stay in L2 while every
 /// query passes over them, so memory is read once per batch, not once per query. Within a block, groups of four
-/// queries (in L1) meet four rows at a time (<see cref="Micro4x4{TStep}"/>, 16 accumulators, where the backend has
-/// 32 vector registers: AVX-512, NEON) or two rows at a time (<see cref="Micro4x2{TStep}"/>, 8 accumulators,
+/// queries (in L1) meet four rows at a time (<see cref="Micro4x4{TStep, TRow, TElement}"/>, 16 accumulators, where the backend has
+/// 32 vector registers: AVX-512, NEON) or two rows at a time (<see cref="Micro4x2{TStep, TRow, TElement}"/>, 8 accumulators,
 /// for the 16 registers of SSE and AVX2): each loaded row vector feeds four FMAs. While the groups work on one
 /// block, the micro-kernels prefetch the next block, so that it is read from memory in the background rather
 /// than in a memory-bound first pass. Leftover queries (queryCount mod 4) take the one-query path over the
@@ -65,7 +65,7 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
 
     /// <summary>
     /// Cache lines of the next block to prefetch per micro-kernel step, for <paramref name="groups"/> groups of four
-    /// queries: as many as the step consumes of the current block (RowsPerCall × Width / 16, at least one), so the
+    /// queries: as many as the step consumes of the current block (RowsPerCall vectors of rows, at least one line), so the
     /// next block is in cache after the first group's pass. From eight groups on, none: the later passes run long
     /// enough for the hardware prefetcher, and the prefetch instructions would cost more than they save.
     /// Measured (10,000 × 1536, ms per batch, AVX-512): batch 4: 4.5 without, 3.2 with 4 lines per step;
@@ -73,9 +73,8 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
     /// at every batch size (batch 4: 6.6 → 2.9; batch 8: 8.6 → 5.4).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int PrefetchRate(int groups) =>
-        groups == 0 || groups >= 8 ? 0 : Math.Max(1, RowsPerCall * TOps.Width / 16);
-
+    private static int PrefetchRate<TElement>(int groups) =>
+        groups == 0 || groups >= 8 ? 0 : Math.Max(1, RowsPerCall * TOps.Width * Unsafe.SizeOf<TElement>() / 64);
     /// <inheritdoc/>
     public sealed override void DotRows(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dimension, Span<float> results) =>
         Rows<DotStep>(query, rows, dimension, results);
@@ -91,6 +90,14 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
     /// <inheritdoc/>
     public sealed override void SquaredDistanceRowsHalf(ReadOnlySpan<float> query, ReadOnlySpan<Half> rows, int dimension, Span<float> results) =>
         HalfRows<SquaredStep>(query, rows, dimension, results);
+
+    /// <inheritdoc/>
+    public sealed override void DotRowsManyHalf(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> rows, int dimension, Span<float> results) =>
+        HalfMany<DotStep>(queries, queryCount, rows, dimension, results);
+
+    /// <inheritdoc/>
+    public sealed override void SquaredDistanceRowsManyHalf(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> rows, int dimension, Span<float> results) =>
+        HalfMany<SquaredStep>(queries, queryCount, rows, dimension, results);
 
     /// <inheritdoc/>
     public sealed override void DotRowsMany(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results) =>
@@ -167,19 +174,49 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         }
 
         var rowCount = KernelArguments.Many(queries, queryCount, rows, dimension, results);
-        ref var query0 = ref MemoryMarshal.GetReference(queries);
-        ref var row0 = ref MemoryMarshal.GetReference(rows);
-        ref var result0 = ref MemoryMarshal.GetReference(results);
+        ManyRows<TStep, FloatRowReader<TOps, TVec>, float>(ref MemoryMarshal.GetReference(queries), queryCount,
+            ref MemoryMarshal.GetReference(rows), rowCount, dimension, ref MemoryMarshal.GetReference(results));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void HalfMany<TStep>(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> rows, int dimension, Span<float> results)
+        where TStep : struct, IKernelStep
+    {
+        if (dimension < TOps.Width)
+        {
+            if (TStep.Squared)
+            {
+                ScalarKernel.Instance.SquaredDistanceRowsManyHalf(queries, queryCount, rows, dimension, results);
+            }
+            else
+            {
+                ScalarKernel.Instance.DotRowsManyHalf(queries, queryCount, rows, dimension, results);
+            }
+
+            return;
+        }
+
+        var rowCount = KernelArguments.Many(queries, queryCount, rows, dimension, results);
+        ManyRows<TStep, HalfRowReader<TOps, TVec>, ushort>(ref MemoryMarshal.GetReference(queries), queryCount,
+            ref Unsafe.As<Half, ushort>(ref MemoryMarshal.GetReference(rows)), rowCount, dimension, ref MemoryMarshal.GetReference(results));
+    }
+
+    /// <summary>The many-query path over rows of either format (see the class remarks).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ManyRows<TStep, TRow, TElement>(ref float query0, int queryCount, ref TElement row0, int rowCount, int dimension, ref float result0)
+        where TStep : struct, IKernelStep
+        where TRow : struct, IRowReader<TElement, TVec>
+    {
         var n = (nuint)dimension;
 
         // A whole number of micro-kernel calls per block (at least one).
-        var block = Math.Max(RowsPerCall, RowBlockBytes / (dimension * sizeof(float)) / RowsPerCall * RowsPerCall);
-        var rate = PrefetchRate(queryCount / 4);
+        var block = Math.Max(RowsPerCall, RowBlockBytes / (dimension * Unsafe.SizeOf<TElement>()) / RowsPerCall * RowsPerCall);
+        var rate = PrefetchRate<TElement>(queryCount / 4);
         for (var start = 0; start < rowCount; start += block)
         {
             var end = Math.Min(rowCount, start + block);
 
-            // The prefetch cursor walks the next block (in floats from its start) and stops on its last line.
+            // The prefetch cursor walks the next block (in elements from its start) and stops on its last line.
             // Without a next block it stays on this block's first line (an L1 hit).
             ref var next = ref Unsafe.Add(ref row0, (nint)(end < rowCount ? end : start) * dimension);
             nuint cursor = 0;
@@ -195,26 +232,26 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
                 {
                     for (; i + 4 <= end; i += 4)
                     {
-                        cursor = Micro4x4<TStep>(ref qa, ref Unsafe.Add(ref row0, (nint)i * dimension), n,
+                        cursor = Micro4x4<TStep, TRow, TElement>(ref qa, ref Unsafe.Add(ref row0, (nint)i * dimension), n,
                             ref Unsafe.Add(ref out0, i), rowCount, ref next, cursor, cursorEnd, rate);
                     }
                 }
 
                 for (; i + 2 <= end; i += 2)
                 {
-                    cursor = Micro4x2<TStep>(ref qa, ref Unsafe.Add(ref row0, (nint)i * dimension), n,
+                    cursor = Micro4x2<TStep, TRow, TElement>(ref qa, ref Unsafe.Add(ref row0, (nint)i * dimension), n,
                         ref Unsafe.Add(ref out0, i), rowCount, ref next, cursor, cursorEnd, rate);
                 }
 
                 if (i < end)
                 {
-                    Micro4x1<TStep>(ref qa, ref Unsafe.Add(ref row0, (nint)i * dimension), n, ref Unsafe.Add(ref out0, i), rowCount);
+                    Micro4x1<TStep, TRow, TElement>(ref qa, ref Unsafe.Add(ref row0, (nint)i * dimension), n, ref Unsafe.Add(ref out0, i), rowCount);
                 }
             }
 
             for (; q < queryCount; q++)
             {
-                OneQuery<TStep, FloatRowReader<TOps, TVec>, float>(ref Unsafe.Add(ref query0, (nint)q * dimension), ref Unsafe.Add(ref row0, (nint)start * dimension),
+                OneQuery<TStep, TRow, TElement>(ref Unsafe.Add(ref query0, (nint)q * dimension), ref Unsafe.Add(ref row0, (nint)start * dimension),
                     end - start, dimension, ref Unsafe.Add(ref result0, (nint)q * rowCount + start));
             }
         }
@@ -295,7 +332,7 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
 
     /// <summary>Prefetches the next <paramref name="rate"/> lines of the next block and advances the cursor, stopping on its last line.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static nuint PrefetchStep(ref float prefetch, nuint cursor, nuint cursorEnd, int rate)
+    private static nuint PrefetchStep<TElement>(ref TElement prefetch, nuint cursor, nuint cursorEnd, int rate)
     {
         if (rate > 0)
         {
@@ -315,10 +352,11 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static nuint PrefetchLine(ref float prefetch, nuint cursor, nuint cursorEnd)
+    private static nuint PrefetchLine<TElement>(ref TElement prefetch, nuint cursor, nuint cursorEnd)
     {
-        TOps.Prefetch(ref Unsafe.Add(ref prefetch, cursor));
-        return cursor + 16 < cursorEnd ? cursor + 16 : cursor;
+        TOps.Prefetch(ref Unsafe.As<TElement, float>(ref Unsafe.Add(ref prefetch, cursor)));
+        var line = (nuint)(64 / Unsafe.SizeOf<TElement>());
+        return cursor + line < cursorEnd ? cursor + line : cursor;
     }
 
     /// <summary>
@@ -373,9 +411,10 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
     /// independent accumulator chains.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Micro1x4<TStep>(ref float x, ref float y0, ref float y1, ref float y2, ref float y3, nuint n,
+    private static void Micro1x4<TStep, TRow, TElement>(ref TElement x, ref float y0, ref float y1, ref float y2, ref float y3, nuint n,
         out float s0, out float s1, out float s2, out float s3)
         where TStep : struct, IKernelStep
+        where TRow : struct, IRowReader<TElement, TVec>
     {
         var w = (nuint)TOps.Width;
         var a0 = TOps.Zero;
@@ -385,7 +424,7 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         nuint k = 0;
         for (; k + w <= n; k += w)
         {
-            var xv = TOps.Load(ref x, k);
+            var xv = TRow.Load(ref x, k);
             a0 = Step<TStep>(xv, TOps.Load(ref y0, k), a0);
             a1 = Step<TStep>(xv, TOps.Load(ref y1, k), a1);
             a2 = Step<TStep>(xv, TOps.Load(ref y2, k), a2);
@@ -396,7 +435,7 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         {
             var t = n - w;
             var mask = TOps.TailMask(n - k);
-            var xv = TOps.Load(ref x, t);
+            var xv = TRow.Load(ref x, t);
             a0 = MaskedStep<TStep>(xv, TOps.Load(ref y0, t), mask, a0);
             a1 = MaskedStep<TStep>(xv, TOps.Load(ref y1, t), mask, a1);
             a2 = MaskedStep<TStep>(xv, TOps.Load(ref y2, t), mask, a2);
@@ -410,14 +449,15 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         s3 = sums.GetElement(3);
     }
 
-    /// <summary>Four queries (contiguous from <paramref name="q0"/>) against one row: <see cref="Micro1x4{TStep}"/> with the roles swapped.</summary>
+    /// <summary>Four queries (contiguous from <paramref name="q0"/>) against one row: <see cref="Micro1x4{TStep, TRow, TElement}"/> with the roles swapped.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Micro4x1<TStep>(ref float q0, ref float row, nuint n, ref float output, int stride)
+    private static void Micro4x1<TStep, TRow, TElement>(ref float q0, ref TElement row, nuint n, ref float output, int stride)
         where TStep : struct, IKernelStep
+        where TRow : struct, IRowReader<TElement, TVec>
     {
         ref var q1 = ref Unsafe.Add(ref q0, n);
         ref var q2 = ref Unsafe.Add(ref q1, n);
-        Micro1x4<TStep>(ref row, ref q0, ref q1, ref q2, ref Unsafe.Add(ref q2, n), n, out var s0, out var s1, out var s2, out var s3);
+        Micro1x4<TStep, TRow, TElement>(ref row, ref q0, ref q1, ref q2, ref Unsafe.Add(ref q2, n), n, out var s0, out var s1, out var s2, out var s3);
         output = s0;
         Unsafe.Add(ref output, stride) = s1;
         Unsafe.Add(ref output, 2 * (nint)stride) = s2;
@@ -429,14 +469,15 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
     /// n ≥ Width: eight accumulators; each row vector is loaded once for four FMAs, each query vector once for two.
     /// Row loads are aligned like in <see cref="Single{TStep, TRow, TElement}"/> (all rows alike when the dimension is a multiple
     /// of the width).
-    /// Writes output[qi * stride + ri]. Each step also prefetches from the next block (see <see cref="PrefetchStep"/>);
+    /// Writes output[qi * stride + ri]. Each step also prefetches from the next block (see <see cref="PrefetchStep{TElement}"/>);
     /// returns the advanced prefetch cursor. Not inlined: a kernel this size inlined into its caller exhausts the
     /// JIT's inlining budget, which then leaves small helpers as calls inside the loop and spills the accumulators.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static nuint Micro4x2<TStep>(ref float q0, ref float r0, nuint n, ref float output, int stride,
-        ref float prefetch, nuint cursor, nuint cursorEnd, int rate)
+    private static nuint Micro4x2<TStep, TRow, TElement>(ref float q0, ref TElement r0, nuint n, ref float output, int stride,
+        ref TElement prefetch, nuint cursor, nuint cursorEnd, int rate)
         where TStep : struct, IKernelStep
+        where TRow : struct, IRowReader<TElement, TVec>
     {
         ref var q1 = ref Unsafe.Add(ref q0, n);
         ref var q2 = ref Unsafe.Add(ref q1, n);
@@ -449,12 +490,12 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         TVec a30 = TOps.Zero, a31 = TOps.Zero;
         var c = cursor;
         nuint k = 0;
-        var head = FloatRowReader<TOps, TVec>.Head(ref r0);
+        var head = TRow.Head(ref r0);
         if (head != 0)
         {
             var mask = TOps.HeadMask(head);
-            var rv0 = TOps.Load(ref r0, 0);
-            var rv1 = TOps.Load(ref r1, 0);
+            var rv0 = TRow.Load(ref r0, 0);
+            var rv1 = TRow.Load(ref r1, 0);
             var qv = TOps.Load(ref q0, 0);
             a00 = MaskedStep<TStep>(qv, rv0, mask, a00);
             a01 = MaskedStep<TStep>(qv, rv1, mask, a01);
@@ -473,8 +514,8 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         for (; k + w <= n; k += w)
         {
             c = PrefetchStep(ref prefetch, c, cursorEnd, rate);
-            var rv0 = TOps.Load(ref r0, k);
-            var rv1 = TOps.Load(ref r1, k);
+            var rv0 = TRow.Load(ref r0, k);
+            var rv1 = TRow.Load(ref r1, k);
             var qv = TOps.Load(ref q0, k);
             a00 = Step<TStep>(qv, rv0, a00);
             a01 = Step<TStep>(qv, rv1, a01);
@@ -493,8 +534,8 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         {
             var t = n - w;
             var mask = TOps.TailMask(n - k);
-            var rv0 = TOps.Load(ref r0, t);
-            var rv1 = TOps.Load(ref r1, t);
+            var rv0 = TRow.Load(ref r0, t);
+            var rv1 = TRow.Load(ref r1, t);
             var qv = TOps.Load(ref q0, t);
             a00 = MaskedStep<TStep>(qv, rv0, mask, a00);
             a01 = MaskedStep<TStep>(qv, rv1, mask, a01);
@@ -529,12 +570,13 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
     /// <summary>
     /// Four queries against four rows (both contiguous), n ≥ Width: sixteen accumulators, for backends with 32
     /// vector registers. Each row vector is loaded once for four FMAs and each query vector once for four, so
-    /// loads never limit the FMA rate. Writes output[qi * stride + ri]; prefetches like <see cref="Micro4x2{TStep}"/>.
+    /// loads never limit the FMA rate. Writes output[qi * stride + ri]; prefetches like <see cref="Micro4x2{TStep, TRow, TElement}"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static nuint Micro4x4<TStep>(ref float q0, ref float r0, nuint n, ref float output, int stride,
-        ref float prefetch, nuint cursor, nuint cursorEnd, int rate)
+    private static nuint Micro4x4<TStep, TRow, TElement>(ref float q0, ref TElement r0, nuint n, ref float output, int stride,
+        ref TElement prefetch, nuint cursor, nuint cursorEnd, int rate)
         where TStep : struct, IKernelStep
+        where TRow : struct, IRowReader<TElement, TVec>
     {
         ref var q1 = ref Unsafe.Add(ref q0, n);
         ref var q2 = ref Unsafe.Add(ref q1, n);
@@ -549,14 +591,14 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         TVec a30 = TOps.Zero, a31 = TOps.Zero, a32 = TOps.Zero, a33 = TOps.Zero;
         var c = cursor;
         nuint k = 0;
-        var head = FloatRowReader<TOps, TVec>.Head(ref r0);
+        var head = TRow.Head(ref r0);
         if (head != 0)
         {
             var mask = TOps.HeadMask(head);
-            var rv0 = TOps.Load(ref r0, 0);
-            var rv1 = TOps.Load(ref r1, 0);
-            var rv2 = TOps.Load(ref r2, 0);
-            var rv3 = TOps.Load(ref r3, 0);
+            var rv0 = TRow.Load(ref r0, 0);
+            var rv1 = TRow.Load(ref r1, 0);
+            var rv2 = TRow.Load(ref r2, 0);
+            var rv3 = TRow.Load(ref r3, 0);
             var qv = TOps.Load(ref q0, 0);
             a00 = MaskedStep<TStep>(qv, rv0, mask, a00);
             a01 = MaskedStep<TStep>(qv, rv1, mask, a01);
@@ -583,10 +625,10 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         for (; k + w <= n; k += w)
         {
             c = PrefetchStep(ref prefetch, c, cursorEnd, rate);
-            var rv0 = TOps.Load(ref r0, k);
-            var rv1 = TOps.Load(ref r1, k);
-            var rv2 = TOps.Load(ref r2, k);
-            var rv3 = TOps.Load(ref r3, k);
+            var rv0 = TRow.Load(ref r0, k);
+            var rv1 = TRow.Load(ref r1, k);
+            var rv2 = TRow.Load(ref r2, k);
+            var rv3 = TRow.Load(ref r3, k);
             var qv = TOps.Load(ref q0, k);
             a00 = Step<TStep>(qv, rv0, a00);
             a01 = Step<TStep>(qv, rv1, a01);
@@ -613,10 +655,10 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         {
             var t = n - w;
             var mask = TOps.TailMask(n - k);
-            var rv0 = TOps.Load(ref r0, t);
-            var rv1 = TOps.Load(ref r1, t);
-            var rv2 = TOps.Load(ref r2, t);
-            var rv3 = TOps.Load(ref r3, t);
+            var rv0 = TRow.Load(ref r0, t);
+            var rv1 = TRow.Load(ref r1, t);
+            var rv2 = TRow.Load(ref r2, t);
+            var rv3 = TRow.Load(ref r3, t);
             var qv = TOps.Load(ref q0, t);
             a00 = MaskedStep<TStep>(qv, rv0, mask, a00);
             a01 = MaskedStep<TStep>(qv, rv1, mask, a01);

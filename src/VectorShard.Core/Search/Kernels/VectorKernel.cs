@@ -33,4 +33,10 @@ public abstract class VectorKernel
 
     /// <summary>The squared-distance counterpart of <see cref="DotRowsMany"/>.</summary>
     public abstract void SquaredDistanceRowsMany(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results);
+
+    /// <summary>The Float16-row counterpart of <see cref="DotRowsMany"/> (rows widened as they are read).</summary>
+    public abstract void DotRowsManyHalf(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> rows, int dimension, Span<float> results);
+
+    /// <summary>The Float16-row counterpart of <see cref="SquaredDistanceRowsMany"/>.</summary>
+    public abstract void SquaredDistanceRowsManyHalf(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> rows, int dimension, Span<float> results);
 }
