@@ -140,55 +140,29 @@ public static class ImageScan
     private static float NormGap((float Min, float Max) range, float queryNorm) =>
         MathF.Max(0f, MathF.Max(range.Min - queryNorm, queryNorm - range.Max));
 
-    // Float16 rows against a group of queries, widened by the kernel as it reads them.
+    // Float16 rows against a group of queries (one or more), widened by the kernel as it reads them.
     private static void ScoreHalves(VectorKernel kernel, DistanceMetric metric, ReadOnlySpan<float> queries, int count,
         ReadOnlySpan<Half> rows, int dimension, Span<float> scores)
     {
-        var squared = metric == DistanceMetric.L2;
-        if (count == 1)
-        {
-            if (squared)
-            {
-                kernel.SquaredDistanceRowsHalf(queries, rows, dimension, scores);
-            }
-            else
-            {
-                kernel.DotRowsHalf(queries, rows, dimension, scores);
-            }
-        }
-        else if (squared)
+        if (metric == DistanceMetric.L2)
         {
             kernel.SquaredDistanceRowsManyHalf(queries, count, rows, dimension, scores);
+            return;
         }
-        else
-        {
-            kernel.DotRowsManyHalf(queries, count, rows, dimension, scores);
-        }
+
+        kernel.DotRowsManyHalf(queries, count, rows, dimension, scores);
     }
 
-    // Float32 rows (or a converted Float16 block) against a group of queries.
+    // Float32 rows (or a converted Float16 block) against a group of queries (one or more).
     private static void Score(VectorKernel kernel, DistanceMetric metric, ReadOnlySpan<float> queries, int count,
         ReadOnlySpan<float> rows, int dimension, Span<float> scores)
     {
-        var squared = metric == DistanceMetric.L2;
-        if (count == 1)
-        {
-            if (squared)
-            {
-                kernel.SquaredDistanceRows(queries, rows, dimension, scores);
-            }
-            else
-            {
-                kernel.DotRows(queries, rows, dimension, scores);
-            }
-        }
-        else if (squared)
+        if (metric == DistanceMetric.L2)
         {
             kernel.SquaredDistanceRowsMany(queries, count, rows, dimension, scores);
+            return;
         }
-        else
-        {
-            kernel.DotRowsMany(queries, count, rows, dimension, scores);
-        }
+
+        kernel.DotRowsMany(queries, count, rows, dimension, scores);
     }
 }
