@@ -482,37 +482,38 @@ Describe 'Add-Vector: -WhatIf' {
 }
 
 Describe 'Add-Vector: progress' {
+    BeforeAll {
+        # Pipes $Count two-dim vectors into a new shard, in batches of 1000, in a runspace that records progress;
+        # the run's result carries the shard's path as ShardPath.
+        function Invoke-ProgressRun([int] $Count) {
+            $shard = New-TestShard -Dimension 2 -Metric L2
+            $script = {
+                $ProgressPreference = 'Continue'
+                $vectors = foreach ($i in 1..$Count) { , [float[]]($i, 1) }
+                $vectors | Add-Vector $ShardPath -BatchSize 1000 -ProgressAction Continue
+                (Get-VectorShard $ShardPath).Count
+            }
+
+            Invoke-InRunspace -Script $script.ToString() -Variables @{ ShardPath = $shard.Path; Count = $Count } |
+                Add-Member -NotePropertyName ShardPath -NotePropertyValue $shard.Path -PassThru
+        }
+    }
+
     AfterAll { Remove-TestShard }
 
     It 'writes progress records when the input spans several batches' {
-        $shard = New-TestShard -Dimension 2 -Metric L2
-        $script = {
-            $ProgressPreference = 'Continue'
-            $vectors = foreach ($i in 1..2500) { , [float[]]($i, 1) }
-            $vectors | Add-Vector $ShardPath -BatchSize 1000 -ProgressAction Continue
-            (Get-VectorShard $ShardPath).Count
-        }
-
-        $run = Invoke-InRunspace -Script $script.ToString() -Variables @{ ShardPath = $shard.Path }
+        $run = Invoke-ProgressRun 2500
 
         $run.Errors | Should -BeNullOrEmpty
         $run.Output | Should -Be 2500
         $run.Progress.Count | Should -BeGreaterThan 0
-        $run.Progress | ForEach-Object { $_.Activity | Should -BeLike "*$($shard.Path)*" }
+        $run.Progress | ForEach-Object { $_.Activity | Should -BeLike "*$($run.ShardPath)*" }
         $run.Progress[-1].RecordType | Should -Be 'Completed'
         ($run.Progress | Where-Object RecordType -EQ 'Processing').StatusDescription | Should -Contain '2500 vectors added'
     }
 
     It 'writes no progress when the input fits in one batch' {
-        $shard = New-TestShard -Dimension 2 -Metric L2
-        $script = {
-            $ProgressPreference = 'Continue'
-            $vectors = foreach ($i in 1..50) { , [float[]]($i, 1) }
-            $vectors | Add-Vector $ShardPath -BatchSize 1000 -ProgressAction Continue
-            (Get-VectorShard $ShardPath).Count
-        }
-
-        $run = Invoke-InRunspace -Script $script.ToString() -Variables @{ ShardPath = $shard.Path }
+        $run = Invoke-ProgressRun 50
 
         $run.Errors | Should -BeNullOrEmpty
         $run.Output | Should -Be 50
