@@ -76,9 +76,9 @@ public static class ImageScan
         var groupSize = (queryCount + groupCount - 1) / groupCount;
         // Float16 rows are widened by the kernel as it reads them, except for large query groups: there the widening,
         // repeated for every four queries, costs more than converting a small block (RowsPerBlock) once for all.
-        var convert = image.Precision == StoragePrecision.Float16 && groupSize > WidenedHalfQueries;
-        var rowsPerCall = Math.Clamp(ScoreBudgetFloats / groupSize, 1, convert ? image.RowsPerBlock : image.RowsPerChunk);
-        var buffer = convert ? image.NewBlockBuffer() : [];
+        var widenHalves = image.Precision == StoragePrecision.Float16 && groupSize <= WidenedHalfQueries;
+        var rowsPerCall = Math.Clamp(ScoreBudgetFloats / groupSize, 1, widenHalves ? image.RowsPerChunk : image.RowsPerBlock);
+        var buffer = widenHalves ? [] : image.NewBlockBuffer();
         // Pooled: up to 256 KiB per call, which would otherwise be a large-object allocation per search. (Should
         // the scan throw, the array is simply not returned.)
         var scores = ArrayPool<float>.Shared.Rent(groupSize * rowsPerCall);
@@ -115,7 +115,7 @@ public static class ImageScan
                     var group = Math.Min(groupSize, queryCount - start);
                     var groupScores = scores.AsSpan(0, group * rows);
                     var queries = packed.AsSpan(start * dimension, group * dimension);
-                    if (image.Precision == StoragePrecision.Float16 && !convert)
+                    if (widenHalves)
                     {
                         ScoreHalves(kernel, metric, queries, group, image.GetChunkHalves(c).Span.Slice(row * dimension, rows * dimension), dimension, groupScores);
                     }

@@ -94,7 +94,7 @@ public sealed class VectorImage
 
     /// <summary>
     /// The rows of chunk <paramref name="index"/> of a Float16 image as stored (rows × dimension halves), for
-    /// kernels that widen them as they read (<see cref="Kernels.VectorKernel.DotRowsHalf"/>).
+    /// kernels that widen them as they read (<see cref="Kernels.VectorKernel.DotRowsManyHalf"/>).
     /// </summary>
     public ReadOnlyMemory<Half> GetChunkHalves(int index)
     {

@@ -24,14 +24,6 @@ public abstract class PairwiseKernel<TDot, TSquared> : VectorKernel
         Rows<TSquared>(query, rows, dimension, results);
 
     /// <inheritdoc/>
-    public sealed override void DotRowsHalf(ReadOnlySpan<float> query, ReadOnlySpan<Half> rows, int dimension, Span<float> results) =>
-        HalfRows<TDot>(query, rows, dimension, results);
-
-    /// <inheritdoc/>
-    public sealed override void SquaredDistanceRowsHalf(ReadOnlySpan<float> query, ReadOnlySpan<Half> rows, int dimension, Span<float> results) =>
-        HalfRows<TSquared>(query, rows, dimension, results);
-
-    /// <inheritdoc/>
     public sealed override void DotRowsManyHalf(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> rows, int dimension, Span<float> results) =>
         HalfMany<TDot>(queries, queryCount, rows, dimension, results);
 
@@ -56,22 +48,6 @@ public abstract class PairwiseKernel<TDot, TSquared> : VectorKernel
         {
             results[i] = TScore.Score(query, rows.Slice(i * dimension, dimension));
         }
-    }
-
-    // Each row converted to float (exactly) into one pooled buffer, then scored like a float row.
-    private static void HalfRows<TScore>(ReadOnlySpan<float> query, ReadOnlySpan<Half> rows, int dimension, Span<float> results)
-        where TScore : struct, IPairScore
-    {
-        var rowCount = KernelArguments.Rows(query, rows, dimension, results);
-        query = query[..dimension];
-        var row = ArrayPool<float>.Shared.Rent(dimension);
-        for (var i = 0; i < rowCount; i++)
-        {
-            TensorPrimitives.ConvertToSingle(rows.Slice(i * dimension, dimension), row.AsSpan(0, dimension));
-            results[i] = TScore.Score(query, row.AsSpan(0, dimension));
-        }
-
-        ArrayPool<float>.Shared.Return(row);
     }
 
     // Each row converted to float (exactly) once, then scored against every query.

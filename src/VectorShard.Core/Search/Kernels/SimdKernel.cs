@@ -29,7 +29,7 @@ internal readonly struct SquaredStep : IKernelStep
 /// <list type="bullet">
 /// <item>One query (the *Rows methods): one row after the other, four accumulators per row to hide the FMA
 /// latency (<see cref="Single{TStep, TRow, TElement}"/>), the horizontal sums of four rows reduced together. This
-/// path is bound by memory bandwidth for any realistic shard. Float16 rows (*RowsHalf) take the same path with
+/// path is bound by memory bandwidth for any realistic shard. Float16 rows (*RowsManyHalf) take the same paths with
 /// the halves widened in registers as they are loaded (<see cref="HalfRowReader{TOps, TVec}"/>), so they cost half
 /// the memory traffic.</item>
 /// <item>Many queries: rows are cut into blocks of about <see cref="RowBlockBytes"/> that stay in L2 while every
@@ -84,14 +84,6 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         Rows<SquaredStep>(query, rows, dimension, results);
 
     /// <inheritdoc/>
-    public sealed override void DotRowsHalf(ReadOnlySpan<float> query, ReadOnlySpan<Half> rows, int dimension, Span<float> results) =>
-        HalfRows<DotStep>(query, rows, dimension, results);
-
-    /// <inheritdoc/>
-    public sealed override void SquaredDistanceRowsHalf(ReadOnlySpan<float> query, ReadOnlySpan<Half> rows, int dimension, Span<float> results) =>
-        HalfRows<SquaredStep>(query, rows, dimension, results);
-
-    /// <inheritdoc/>
     public sealed override void DotRowsManyHalf(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> rows, int dimension, Span<float> results) =>
         HalfMany<DotStep>(queries, queryCount, rows, dimension, results);
 
@@ -130,29 +122,6 @@ internal abstract class SimdKernel<TOps, TVec> : VectorKernel
         var rowCount = KernelArguments.Rows(query, rows, dimension, results);
         OneQuery<TStep, FloatRowReader<TOps, TVec>, float>(ref MemoryMarshal.GetReference(query), ref MemoryMarshal.GetReference(rows), rowCount,
             dimension, ref MemoryMarshal.GetReference(results));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void HalfRows<TStep>(ReadOnlySpan<float> query, ReadOnlySpan<Half> rows, int dimension, Span<float> results)
-        where TStep : struct, IKernelStep
-    {
-        if (dimension < TOps.Width)
-        {
-            if (TStep.Squared)
-            {
-                ScalarKernel.Instance.SquaredDistanceRowsHalf(query, rows, dimension, results);
-            }
-            else
-            {
-                ScalarKernel.Instance.DotRowsHalf(query, rows, dimension, results);
-            }
-
-            return;
-        }
-
-        var rowCount = KernelArguments.Rows(query, rows, dimension, results);
-        OneQuery<TStep, HalfRowReader<TOps, TVec>, ushort>(ref MemoryMarshal.GetReference(query),
-            ref Unsafe.As<Half, ushort>(ref MemoryMarshal.GetReference(rows)), rowCount, dimension, ref MemoryMarshal.GetReference(results));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -17,15 +17,6 @@ public abstract class VectorKernel
     public abstract void SquaredDistanceRows(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dimension, Span<float> results);
 
     /// <summary>
-    /// results[i] = query · rows[i] over rows of IEEE halves (a Float16 shard's), widened to float as they are
-    /// read: the scan reads half the bytes, with no converted copy in memory.
-    /// </summary>
-    public abstract void DotRowsHalf(ReadOnlySpan<float> query, ReadOnlySpan<Half> rows, int dimension, Span<float> results);
-
-    /// <summary>The squared-distance counterpart of <see cref="DotRowsHalf"/>.</summary>
-    public abstract void SquaredDistanceRowsHalf(ReadOnlySpan<float> query, ReadOnlySpan<Half> rows, int dimension, Span<float> results);
-
-    /// <summary>
     /// Many queries against many rows at once, reusing each row while it is in registers:
     /// results[q * rowCount + i] = queries[q] · rows[i], with queries stored contiguously like rows.
     /// </summary>
@@ -34,7 +25,10 @@ public abstract class VectorKernel
     /// <summary>The squared-distance counterpart of <see cref="DotRowsMany"/>.</summary>
     public abstract void SquaredDistanceRowsMany(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results);
 
-    /// <summary>The Float16-row counterpart of <see cref="DotRowsMany"/> (rows widened as they are read).</summary>
+    /// <summary>
+    /// <see cref="DotRowsMany"/> over rows of IEEE halves (a Float16 shard's), widened to float as they are read:
+    /// the scan reads half the bytes, with no converted copy in memory.
+    /// </summary>
     public abstract void DotRowsManyHalf(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> rows, int dimension, Span<float> results);
 
     /// <summary>The Float16-row counterpart of <see cref="SquaredDistanceRowsMany"/>.</summary>
