@@ -15,8 +15,11 @@ public sealed record PragmaSettings
     /// <summary>Page cache size in KiB (SQLite's negative cache_size).</summary>
     public required long CacheSizeKiB { get; init; }
 
-    /// <summary>page_size in bytes.</summary>
-    public required int PageSize { get; init; }
+    /// <summary>
+    /// page_size in bytes, as read back. It is fixed when the file is created, by the size of a row, so the
+    /// settings computed from a profile leave it 0.
+    /// </summary>
+    public int PageSize { get; init; }
 
     /// <summary>mmap_size in bytes (0 = no memory mapping).</summary>
     public required long MmapSize { get; init; }

@@ -13,26 +13,32 @@ public sealed class ProfileTests : IDisposable
     {
         ShardProfile.Balanced => new PragmaSettings
         {
-            JournalMode = "wal", Synchronous = "NORMAL", LockingMode = "NORMAL", CacheSizeKiB = 65536, PageSize = 4096,
+            JournalMode = "wal", Synchronous = "NORMAL", LockingMode = "NORMAL", CacheSizeKiB = 65536,
             MmapSize = 268435456, WalAutoCheckpoint = 1000, TempStore = "DEFAULT", SecureDelete = false,
         },
         ShardProfile.Durable => new PragmaSettings
         {
-            JournalMode = "wal", Synchronous = "FULL", LockingMode = "NORMAL", CacheSizeKiB = 32768, PageSize = 4096,
+            JournalMode = "wal", Synchronous = "FULL", LockingMode = "NORMAL", CacheSizeKiB = 32768,
             MmapSize = 268435456, WalAutoCheckpoint = 100, TempStore = "DEFAULT", SecureDelete = true,
         },
         ShardProfile.Exclusive => new PragmaSettings
         {
-            JournalMode = "wal", Synchronous = "NORMAL", LockingMode = "EXCLUSIVE", CacheSizeKiB = 65536, PageSize = 4096,
+            JournalMode = "wal", Synchronous = "NORMAL", LockingMode = "EXCLUSIVE", CacheSizeKiB = 65536,
             MmapSize = 268435456, WalAutoCheckpoint = 1000, TempStore = "DEFAULT", SecureDelete = false,
         },
         ShardProfile.UltraFast => new PragmaSettings
         {
-            JournalMode = "memory", Synchronous = "OFF", LockingMode = "EXCLUSIVE", CacheSizeKiB = 131072, PageSize = 4096,
+            JournalMode = "memory", Synchronous = "OFF", LockingMode = "EXCLUSIVE", CacheSizeKiB = 131072,
             MmapSize = 268435456, WalAutoCheckpoint = 1000, TempStore = "MEMORY", SecureDelete = false,
         },
         _ => throw new ArgumentOutOfRangeException(nameof(profile)),
     };
+
+    /// <summary>
+    /// What SQLite reports for a small test shard of the profile: the plan, plus the page size the file got at
+    /// creation (rows of a few dimensions fit 32 to the smallest page).
+    /// </summary>
+    private static PragmaSettings Effective(ShardProfile profile) => Specified(profile) with { PageSize = 4096 };
 
     /// <summary>The journal mode a fresh connection finds in the closed file (WAL persists, a memory journal does not).</summary>
     private static string JournalModeOnDisk(ShardProfile profile) => profile == ShardProfile.UltraFast ? "delete" : "wal";
@@ -72,9 +78,9 @@ public sealed class ProfileTests : IDisposable
             var info = shard.Describe();
             Assert.Equal(profile, info.Profile);
             Assert.Equal(ShardWorkload.None, info.Workload);
-            Assert.Equal(Specified(profile), info.Pragmas);
+            Assert.Equal(Effective(profile), info.Pragmas);
             shard.Add([new VectorInput("a", [1, 2, 3, 4])]);
-            Assert.Equal(Specified(profile), shard.Describe().Pragmas);
+            Assert.Equal(Effective(profile), shard.Describe().Pragmas);
         }
 
         Assert.Equal(JournalModeOnDisk(profile), ReadJournalMode(path));
@@ -84,9 +90,31 @@ public sealed class ProfileTests : IDisposable
         {
             var info = reopened.Describe();
             Assert.Equal(profile, info.Profile);
-            Assert.Equal(Specified(profile), info.Pragmas);
+            Assert.Equal(Effective(profile), info.Pragmas);
             Assert.Equal(1, info.Count);
         }
+    }
+
+    [Theory]
+    [InlineData(2, StoragePrecision.Float32, 4096)]
+    [InlineData(96, StoragePrecision.Float32, 16384)]
+    [InlineData(384, StoragePrecision.Float16, 32768)]
+    [InlineData(384, StoragePrecision.Float32, 65536)]
+    [InlineData(1536, StoragePrecision.Float32, 65536)]
+    public void NewShard_GetsTheSmallestPageThatHolds32Rows_UpTo64KiB(int dimension, StoragePrecision precision, int pageSize)
+    {
+        var path = _temp.File($"page-{dimension}-{precision}.vshard");
+        var vector = Enumerable.Range(1, dimension).Select(i => (float)i / dimension).ToArray();
+        using (var shard = Shard.Create(path, new ShardOptions(dimension, DistanceMetric.L2, Precision: precision)))
+        {
+            Assert.Equal(pageSize, shard.Describe().Pragmas!.PageSize);
+            shard.Add(Enumerable.Range(0, 100).Select(i => new VectorInput($"k{i}", vector)).ToList());
+        }
+
+        Assert.Equal(pageSize, RawSqlite.Scalar(path, "PRAGMA page_size"));
+        using var reopened = Shard.Open(path);
+        Assert.Equal(100, reopened.Describe().Count);
+        Assert.Equal(vector.Select(v => (float)(Half)v), reopened.GetByKeys(["k99"])[0].Vector.Select(v => (float)(Half)v));
     }
 
     [Theory]
@@ -156,8 +184,8 @@ public sealed class ProfileTests : IDisposable
 
             Assert.Equal(to, info.Profile);
             Assert.Equal(to, shard.Header.Profile);
-            Assert.Equal(Specified(to), info.Pragmas);
-            Assert.Equal(Specified(to), shard.Describe().Pragmas);
+            Assert.Equal(Effective(to), info.Pragmas);
+            Assert.Equal(Effective(to), shard.Describe().Pragmas);
             Assert.Equal(2, info.Count);
             Assert.Equal(2, info.Version);
 
@@ -170,7 +198,7 @@ public sealed class ProfileTests : IDisposable
         using var reopened = Shard.Open(path);
         var reread = reopened.Describe();
         Assert.Equal(to, reread.Profile);
-        Assert.Equal(Specified(to), reread.Pragmas);
+        Assert.Equal(Effective(to), reread.Pragmas);
         Assert.Equal(3, reread.Count);
         Assert.Equal(3, reread.Version);
     }
@@ -180,7 +208,7 @@ public sealed class ProfileTests : IDisposable
     {
         var path = _temp.File("read-heavy.vshard");
         var workload = new ShardWorkload(WorkloadKind.ReadHeavy, 5000);
-        var expected = Specified(ShardProfile.Balanced) with { CacheSizeKiB = 262144, TempStore = "MEMORY" };
+        var expected = Effective(ShardProfile.Balanced) with { CacheSizeKiB = 262144, TempStore = "MEMORY" };
         using (var shard = Shard.Create(path, new ShardOptions(2, DistanceMetric.L2, ShardProfile.Balanced, workload)))
         {
             Assert.Equal(workload, shard.Describe().Workload);
@@ -200,25 +228,25 @@ public sealed class ProfileTests : IDisposable
                    new ShardWorkload(WorkloadKind.ReadHeavy, 5000))))
         {
             var write = shard.SetTuning(ShardProfile.Balanced, new ShardWorkload(WorkloadKind.WriteHeavy, 5000));
-            Assert.Equal(Specified(ShardProfile.Balanced) with { WalAutoCheckpoint = 5000 }, write.Pragmas);
+            Assert.Equal(Effective(ShardProfile.Balanced) with { WalAutoCheckpoint = 5000 }, write.Pragmas);
 
             var mixed = shard.SetTuning(ShardProfile.Durable, new ShardWorkload(WorkloadKind.Mixed, 50));
-            Assert.Equal(Specified(ShardProfile.Durable) with { CacheSizeKiB = 163840, WalAutoCheckpoint = 5500 }, mixed.Pragmas);
+            Assert.Equal(Effective(ShardProfile.Durable) with { CacheSizeKiB = 163840, WalAutoCheckpoint = 5500 }, mixed.Pragmas);
         }
 
         using (var reopened = Shard.Open(path))
         {
             Assert.Equal(ShardProfile.Durable, reopened.Describe().Profile);
             Assert.Equal(new ShardWorkload(WorkloadKind.Mixed, 50), reopened.Describe().Workload);
-            Assert.Equal(Specified(ShardProfile.Durable) with { CacheSizeKiB = 163840, WalAutoCheckpoint = 5500 }, reopened.Describe().Pragmas);
+            Assert.Equal(Effective(ShardProfile.Durable) with { CacheSizeKiB = 163840, WalAutoCheckpoint = 5500 }, reopened.Describe().Pragmas);
 
             var none = reopened.SetTuning(ShardProfile.Durable, ShardWorkload.None);
-            Assert.Equal(Specified(ShardProfile.Durable), none.Pragmas);
+            Assert.Equal(Effective(ShardProfile.Durable), none.Pragmas);
         }
 
         using var again = Shard.Open(path);
         Assert.Equal(ShardWorkload.None, again.Describe().Workload);
-        Assert.Equal(Specified(ShardProfile.Durable), again.Describe().Pragmas);
+        Assert.Equal(Effective(ShardProfile.Durable), again.Describe().Pragmas);
     }
 
     public static TheoryData<WorkloadKind, int> InvalidWorkloads() => new()
@@ -277,7 +305,7 @@ public sealed class ProfileTests : IDisposable
         PragmaPlan.Validate(ShardProfile.Balanced, workload);
         using var shard = Shard.Create(_temp.File("ok.vshard"), new ShardOptions(2, Workload: workload));
         Assert.Equal(workload, shard.Describe().Workload);
-        Assert.Equal(PragmaPlan.For(ShardProfile.Balanced, workload, 0), shard.Describe().Pragmas);
+        Assert.Equal(PragmaPlan.For(ShardProfile.Balanced, workload, 0) with { PageSize = 4096 }, shard.Describe().Pragmas);
     }
 
     public static TheoryData<WorkloadKind, int> Workloads() => new()

@@ -1,7 +1,8 @@
 namespace VectorShard.Core.Storage;
 
 /// <summary>
-/// The pragmas a shard wants: its profile's base values, then its workload's tuning. Workload tuning
+/// The pragmas a shard wants: its profile's base values, then its workload's tuning. Page size is not a
+/// profile's: it is fixed when the file is created, by the row size (ShardSchema.PageSize). Workload tuning
 /// changes only cache, mmap, temp store and checkpoint size, never journal, synchronous or locking: how
 /// much a crash may cost is the profile's choice alone.
 /// </summary>
@@ -15,17 +16,17 @@ public static class PragmaPlan
         ShardProfile.UltraFast => new PragmaSettings
         {
             JournalMode = "memory", Synchronous = "OFF", LockingMode = "EXCLUSIVE", CacheSizeKiB = 128 * 1024,
-            PageSize = 4096, MmapSize = 256 * MiB, WalAutoCheckpoint = 1000, TempStore = "MEMORY", SecureDelete = false,
+            MmapSize = 256 * MiB, WalAutoCheckpoint = 1000, TempStore = "MEMORY", SecureDelete = false,
         },
         ShardProfile.Balanced => new PragmaSettings
         {
             JournalMode = "wal", Synchronous = "NORMAL", LockingMode = "NORMAL", CacheSizeKiB = 64 * 1024,
-            PageSize = 4096, MmapSize = 256 * MiB, WalAutoCheckpoint = 1000, TempStore = "DEFAULT", SecureDelete = false,
+            MmapSize = 256 * MiB, WalAutoCheckpoint = 1000, TempStore = "DEFAULT", SecureDelete = false,
         },
         ShardProfile.Durable => new PragmaSettings
         {
             JournalMode = "wal", Synchronous = "FULL", LockingMode = "NORMAL", CacheSizeKiB = 32 * 1024,
-            PageSize = 4096, MmapSize = 256 * MiB, WalAutoCheckpoint = 100, TempStore = "DEFAULT", SecureDelete = true,
+            MmapSize = 256 * MiB, WalAutoCheckpoint = 100, TempStore = "DEFAULT", SecureDelete = true,
         },
         ShardProfile.Exclusive => ForProfile(ShardProfile.Balanced) with { LockingMode = "EXCLUSIVE" },
         _ => throw new ArgumentOutOfRangeException(nameof(profile), profile, null),

@@ -57,6 +57,9 @@ public sealed class RawStatement : IDisposable
     /// <summary>Binds a BLOB (SQLite copies it).</summary>
     public void Bind(int index, ReadOnlySpan<byte> value) => Check(raw.sqlite3_bind_blob(_statement, index, value));
 
+    /// <summary>The rowid of the connection's latest successful INSERT.</summary>
+    public long LastInsertRowId() => raw.sqlite3_last_insert_rowid(_db);
+
     /// <summary>Column <paramref name="index"/> (0-based) of the current row as an integer.</summary>
     public long Int64(int index) => raw.sqlite3_column_int64(_statement, index);
 

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace VectorShard.Core.Storage;
 
 /// <summary>Checks a vector against its shard before anything is written, and computes its norm.</summary>
@@ -37,27 +39,13 @@ public static class VectorValidator
             throw ShardErrors.DimensionMismatch(row, vector.Length, dimension);
         }
 
-        // In double, so neither tiny components underflow nor large ones overflow.
-        var sumOfSquares = 0.0;
-        for (var i = 0; i < vector.Length; i++)
+        // In double, so neither tiny components underflow nor large ones overflow. A finite float squares to a
+        // finite double, so a finite sum means every component is finite; only a bad vector (or a Float16
+        // shard, which rounds each component) takes the loop that finds the offending component.
+        var sumOfSquares = half ? double.NaN : SumOfSquares(vector);
+        if (!double.IsFinite(sumOfSquares))
         {
-            if (!float.IsFinite(vector[i]))
-            {
-                throw ShardErrors.NonFiniteComponent(row, i, vector[i]);
-            }
-
-            var x = vector[i];
-            if (half)
-            {
-                if (MathF.Abs(x) > VectorBlob.MaxHalf)
-                {
-                    throw ShardErrors.VectorOutOfRange(row, i, x);
-                }
-
-                x = (float)(Half)x;
-            }
-
-            sumOfSquares += (double)x * x;
+            sumOfSquares = CheckEachComponent(vector, row, half);
         }
 
         var norm = Math.Sqrt(sumOfSquares);
@@ -72,5 +60,55 @@ public static class VectorValidator
         }
 
         return (float)norm;
+    }
+
+    // Component by component: the first non-finite (or, for Float16, out-of-range) one throws; returns the sum
+    // of squares of the components as stored.
+    private static double CheckEachComponent(ReadOnlySpan<float> vector, string row, bool half)
+    {
+        var sumOfSquares = 0.0;
+        for (var i = 0; i < vector.Length; i++)
+        {
+            var x = vector[i];
+            if (!float.IsFinite(x))
+            {
+                throw ShardErrors.NonFiniteComponent(row, i, x);
+            }
+
+            if (half)
+            {
+                if (MathF.Abs(x) > VectorBlob.MaxHalf)
+                {
+                    throw ShardErrors.VectorOutOfRange(row, i, x);
+                }
+
+                x = (float)(Half)x;
+            }
+
+            sumOfSquares += (double)x * x;
+        }
+
+        return sumOfSquares;
+    }
+
+    // The sum of squares in double precision, widening a SIMD vector of floats at a time.
+    private static double SumOfSquares(ReadOnlySpan<float> vector)
+    {
+        var lanes = Vector<float>.Count;
+        var sums = Vector<double>.Zero;
+        var i = 0;
+        for (; i <= vector.Length - lanes; i += lanes)
+        {
+            Vector.Widen(new Vector<float>(vector[i..]), out var low, out var high);
+            sums += low * low + high * high;
+        }
+
+        var sum = Vector.Sum(sums);
+        for (; i < vector.Length; i++)
+        {
+            sum += (double)vector[i] * vector[i];
+        }
+
+        return sum;
     }
 }
