@@ -23,6 +23,9 @@ public sealed class Shard : IDisposable
     // Whether the indexes match the IndexPlan: a file from before the plan gets it on its first write.
     private bool _indexesPlanned;
 
+    // Started on the first bulk write to a WAL shard whose lock lets a second connection in.
+    private WalCheckpointer? _checkpointer;
+
     private Shard(string path, bool readOnly, SqliteConnection connection, ShardHeader header)
     {
         Path = path;
@@ -168,6 +171,8 @@ public sealed class Shard : IDisposable
                 _image!.Upsert(record.Id, record.Vector, record.Norm);
             }
 
+            Checkpointer()?.Committed((long)records.Count * _header.Dimension * VectorBlob.BytesPerComponent(_header.Precision));
+
             return records;
         });
 
@@ -257,6 +262,9 @@ public sealed class Shard : IDisposable
             }
             else
             {
+                // The new profile may lock the file exclusively or leave WAL: the next bulk write decides anew.
+                _checkpointer?.Dispose();
+                _checkpointer = null;
                 _statements.Dispose();
                 _connection.Dispose();
                 _connection = Connect(Path, readOnly: false, create: false);
@@ -311,9 +319,25 @@ public sealed class Shard : IDisposable
     {
         lock (_gate)
         {
+            _checkpointer?.Dispose();
             _statements.Dispose();
             _connection.Dispose();
         }
+    }
+
+    // The background checkpointer, for a WAL file shard in normal locking (an exclusive lock keeps other
+    // connections out). It starts a checkpoint each quarter of the autocheckpoint's WAL size.
+    private WalCheckpointer? Checkpointer()
+    {
+        var plan = PragmaPlan.For(_header.Profile, _header.Workload, 0);
+        if (_checkpointer is not null || IsInMemory || plan.JournalMode != "wal" || plan.LockingMode != "NORMAL")
+        {
+            return _checkpointer;
+        }
+
+        var walBytes = plan.WalAutoCheckpoint * _connection.ScalarInteger("PRAGMA page_size");
+        return _checkpointer = new WalCheckpointer(() => Connect(Path, readOnly: false, create: false), plan.Synchronous,
+            Math.Max(1, walBytes / 4));
     }
 
     // The image, rebuilt when another connection (another process) has written since it was read.
