@@ -17,7 +17,7 @@ $path = Join-Path ([IO.Path]::GetTempPath()) "vectorshard-demo-$PID.vshard"
 $shard = New-VectorShard -Path $path -Dimension $Dimension -Metric Cosine -Profile Balanced
 Write-Host "Created $path"
 
-# Rows with Key, Vector and Metadata properties bind to Add-Vector by name.
+# Add-Vector reads Key, Vector and Metadata from each piped row.
 $random = [Random]::new(42)
 $topics = 'sql', 'search', 'powershell', 'sync'
 $rows = foreach ($i in 1..$Count) {

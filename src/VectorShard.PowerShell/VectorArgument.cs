@@ -7,11 +7,63 @@ namespace VectorShard.PowerShell;
 
 /// <summary>
 /// Turns what PowerShell users pass as a vector into float[]: a float[] as it is, any list of numbers,
-/// or an object with a Vector (or Embedding) property, such as a record from Get-Vector.
+/// or an object (or hashtable) with a Vector (or Embedding) property, such as a record from Get-Vector.
 /// </summary>
 internal static class VectorArgument
 {
     private static readonly string[] VectorPropertyNames = ["Vector", "Embedding"];
+
+    /// <summary>Whether <paramref name="value"/> is a list of numbers as it stands, not an object that carries one.</summary>
+    public static bool IsList(object? value) =>
+        (value is PSObject wrapped ? wrapped.BaseObject : value) is float[] or double[] or (IList and not IDictionary);
+
+    /// <summary>The value of an object's Vector (or Embedding) property or a dictionary's Vector (or Embedding) key.</summary>
+    public static bool TryGetVector(object value, out object? vector)
+    {
+        foreach (var name in VectorPropertyNames)
+        {
+            if (TryGetMember(value, name, out vector))
+            {
+                return true;
+            }
+        }
+
+        vector = null;
+        return false;
+    }
+
+    /// <summary>
+    /// The value of a property of an object, or of a key of a dictionary (any case of the name, as
+    /// PowerShell's hashtables and property names are case-insensitive).
+    /// </summary>
+    public static bool TryGetMember(object value, string name, out object? member)
+    {
+        if ((value is PSObject wrapped ? wrapped.BaseObject : value) is IDictionary dictionary)
+        {
+            if (dictionary.Contains(name))
+            {
+                member = dictionary[name];
+                return true;
+            }
+
+            // A case-sensitive dictionary (a .NET Dictionary; @{} and [ordered] are not): find the name in any case.
+            foreach (DictionaryEntry entry in dictionary)
+            {
+                if (entry.Key is string key && string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    member = entry.Value;
+                    return true;
+                }
+            }
+
+            member = null;
+            return false;
+        }
+
+        var property = PSObject.AsPSObject(value).Properties[name];
+        member = property?.Value;
+        return property is not null;
+    }
 
     public static float[] ToFloats(object? value, string row)
     {
@@ -34,16 +86,9 @@ internal static class VectorArgument
                 return vector;
         }
 
-        if (value is not null)
+        if (value is not null && TryGetVector(value, out var member))
         {
-            var properties = PSObject.AsPSObject(value).Properties;
-            foreach (var name in VectorPropertyNames)
-            {
-                if (properties[name] is { } property)
-                {
-                    return ToFloats(property.Value, row);
-                }
-            }
+            return ToFloats(member, row);
         }
 
         throw ShardErrors.NotAVector(row, value);

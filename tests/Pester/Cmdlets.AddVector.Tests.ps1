@@ -45,7 +45,7 @@ Describe 'Add-Vector: input forms' {
         $record.Vector | Should -Be @(1, 2, 3)
     }
 
-    It 'binds Key, Vector and Metadata by name from piped objects (hashtable metadata)' {
+    It 'reads Key, Vector and Metadata from piped objects (hashtable metadata)' {
         $shard = New-TestShard -Dimension 4
         $rows = New-TestRow -Count 10 -Dimension 4 -Random $random
 
@@ -156,7 +156,7 @@ Describe 'Add-Vector: input forms' {
         (Get-Vector -Shard $shard -Key e).Vector | Should -Be @(3, 4)
     }
 
-    It 'copies records from Get-Vector into another shard (Key, Vector and Metadata bind by name)' {
+    It 'copies records from Get-Vector into another shard (Key, Vector and Metadata)' {
         $source = New-TestShard -Dimension 4
         New-TestRow -Count 5 -Dimension 4 -Random $random | Add-Vector $source
         $target = New-TestShard -Dimension 4
@@ -170,6 +170,113 @@ Describe 'Add-Vector: input forms' {
             $copied[$i].Vector | Should -Be $original[$i].Vector
             $copied[$i].Metadata.topic | Should -Be $original[$i].Metadata.topic
         }
+    }
+
+    It 'reads Vector (or Embedding), Key and Metadata from piped hashtables, whatever the case of their keys' {
+        $shard = New-TestShard -Dimension 2 -Metric L2
+        $dictionary = [System.Collections.Generic.Dictionary[string, object]]::new()   # case-sensitive keys
+        $dictionary['vector'] = [double[]](5, 6)
+        $dictionary['KEY'] = 'dict'
+
+        @{ Key = 'plain'; Vector = @(1, 2); Metadata = @{ lang = 'en' } },
+        [ordered]@{ Embedding = [float[]](3, 4); Key = 'ordered'; Metadata = '{"n": 2}' },
+        $dictionary | Add-Vector $shard
+
+        $stored = Get-Vector -Shard $shard
+        $stored.Key | Should -Be @('plain', 'ordered', 'dict')
+        $stored[0].Vector | Should -Be @(1, 2)
+        $stored[0].Metadata.lang | Should -Be 'en'
+        $stored[1].Vector | Should -Be @(3, 4)
+        $stored[1].Metadata.n | Should -Be 2
+        $stored[2].Vector | Should -Be @(5, 6)
+        $stored[2].Metadata | Should -BeNullOrEmpty
+    }
+
+    It 'takes a row given with -InputObject' {
+        $shard = New-TestShard -Dimension 2 -Metric L2
+        Add-Vector $shard -InputObject @{ Key = 'named'; Vector = @(1, 2); Metadata = @{ a = 1 } }
+        $record = Get-Vector -Shard $shard -Key named
+        $record.Vector | Should -Be @(1, 2)
+        $record.Metadata.a | Should -Be 1
+    }
+
+    It 'keeps the key and metadata of VectorRecords from Get-Vector piped into another shard' {
+        $source = New-TestShard -Dimension 3 -Metric L2
+        Add-Vector $source -Vector 1, 2, 3 -Key rec -Metadata @{ lang = 'en'; n = 7; tags = 'a', 'b'; nested = @{ ok = $true } }
+        Add-Vector $source -Vector 4, 5, 6
+        $target = New-TestShard -Dimension 3 -Metric L2
+        $records = Get-Vector -Shard $source
+        $records | ForEach-Object { $_ | Should -BeOfType [VectorShard.VectorRecord] }
+
+        $records | Add-Vector $target
+
+        $copied = Get-Vector -Shard $target
+        @($copied).Count | Should -Be 2
+        $copied[0].Key | Should -Be 'rec'
+        $copied[0].Vector | Should -Be @(1, 2, 3)
+        $copied[0].Metadata.lang | Should -Be 'en'
+        $copied[0].Metadata.n | Should -Be 7
+        $copied[0].Metadata.tags | Should -Be @('a', 'b')
+        $copied[0].Metadata.nested.ok | Should -BeTrue
+        $copied[1].Key | Should -BeNullOrEmpty
+        $copied[1].Metadata | Should -BeNullOrEmpty
+        $copied[1].Vector | Should -Be @(4, 5, 6)
+    }
+
+    It 'takes a pipeline that mixes bare vectors, objects, hashtables and records' {
+        $source = New-TestShard -Dimension 2 -Metric L2
+        $record = Add-Vector $source -Vector 7, 8 -Key record -Metadata @{ from = 'record' } -PassThru
+        $shard = New-TestShard -Dimension 2 -Metric L2
+
+        @(
+            , [float[]](1, 2)
+            [pscustomobject]@{ Key = 'object'; Vector = @(3, 4); Metadata = @{ from = 'object' } }
+            , @(5, 6)
+            @{ Key = 'hashtable'; Embedding = [double[]](9, 10) }
+            $record
+        ) | Add-Vector $shard
+
+        $stored = Get-Vector -Shard $shard
+        @($stored).Count | Should -Be 5
+        $stored.Key | Should -Be @($null, 'object', $null, 'hashtable', 'record')
+        $stored[0].Vector | Should -Be @(1, 2)
+        $stored[1].Vector | Should -Be @(3, 4)
+        $stored[1].Metadata.from | Should -Be 'object'
+        $stored[2].Vector | Should -Be @(5, 6)
+        $stored[3].Vector | Should -Be @(9, 10)
+        $stored[4].Vector | Should -Be @(7, 8)
+        $stored[4].Metadata.from | Should -Be 'record'
+    }
+
+    It 'stores a non-string Key as its invariant text, as binding to a string would (<Case>)' -ForEach @(
+        @{ Case = 'an int'; Key = 5; Expected = '5' }
+        @{ Case = 'a double'; Key = 1.5; Expected = '1.5' }
+        @{ Case = 'a date'; Key = [datetime]'2024-03-01T10:20:30'; Expected = '03/01/2024 10:20:30' }
+    ) {
+        $shard = New-TestShard -Dimension 2 -Metric L2
+        $culture = [cultureinfo]::CurrentCulture
+        [cultureinfo]::CurrentCulture = 'de-DE'   # a culture that writes 1,5 and 01.03.2024
+        try {
+            [pscustomobject]@{ Key = $Key; Vector = @(1, 2) }, @{ Key = $Key; Vector = @(3, 4) } | Add-Vector $shard -Force
+        }
+        finally { [cultureinfo]::CurrentCulture = $culture }
+
+        $record = Get-Vector -Shard $shard -Key $Expected
+        $record.Key | Should -BeOfType [string]
+        $record.Vector | Should -Be @(3, 4) -Because 'the hashtable''s key is the same text, so -Force replaced the first row'
+        (Get-VectorShard $shard.Path).Count | Should -Be 1
+    }
+
+    It 'gives -Key and -Metadata on the command line to a piped row, over its own' {
+        $shard = New-TestShard -Dimension 2 -Metric L2
+        [pscustomobject]@{ Key = 'own'; Vector = @(1, 2); Metadata = @{ own = 1 } } | Add-Vector $shard -Key given -Metadata @{ given = 1 }
+        , [float[]](3, 4) | Add-Vector $shard -Metadata @{ bare = 1 }
+
+        $stored = Get-Vector -Shard $shard
+        $stored.Key | Should -Be @('given', $null)
+        $stored[0].Metadata.given | Should -Be 1
+        $stored[0].Metadata.ContainsKey('own') | Should -BeFalse
+        $stored[1].Metadata.bare | Should -Be 1
     }
 
     It 'takes the shard as a path string, relative to the PowerShell location' {
@@ -322,6 +429,31 @@ Describe 'Add-Vector: errors write nothing of the failing batch' {
         Assert-ShardError $err -ErrorId $ErrorId -Category $Category
         Assert-Unchanged $cosine $before
         Get-Vector -Shard $cosine -Key 'bad-row' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'rejects a piped <Case> (<ErrorId>), naming the row' -ForEach @(
+        @{ Case = 'object without Vector or Embedding'; Row = [pscustomobject]@{ Key = 'no-vector'; Values = @(1, 2, 3) }; ErrorId = 'NotAVector'; Category = 'InvalidType'; Name = "'no-vector'" }
+        @{ Case = 'keyless object without Vector or Embedding'; Row = [pscustomobject]@{ Values = @(1, 2, 3) }; ErrorId = 'NotAVector'; Category = 'InvalidType'; Name = '#3' }
+        @{ Case = 'hashtable without Vector or Embedding'; Row = @{ Key = 'no-vector'; Values = @(1, 2, 3) }; ErrorId = 'NotAVector'; Category = 'InvalidType'; Name = "'no-vector'" }
+        @{ Case = 'string'; Row = '1,2,3'; ErrorId = 'NotAVector'; Category = 'InvalidType'; Name = '#3' }
+        @{ Case = 'null'; Row = $null; ErrorId = 'NotAVector'; Category = 'InvalidType'; Name = '#3' }
+        @{ Case = 'empty vector'; Row = [pscustomobject]@{ Key = 'empty'; Vector = @() }; ErrorId = 'EmptyVector'; Category = 'InvalidArgument'; Name = "'empty'" }
+        @{ Case = 'non-numeric component'; Row = @{ Key = 'text'; Vector = @(1, 'x', 3) }; ErrorId = 'NonNumericComponent'; Category = 'InvalidType'; Name = "'text'" }
+        @{ Case = 'object with unstorable metadata'; Row = [pscustomobject]@{ Key = 'meta'; Vector = @(1, 1, 1); Metadata = 5 }; ErrorId = 'UnsupportedMetadata'; Category = 'InvalidType'; Name = "'meta'" }
+    ) {
+        $before = Get-ShardState $cosine
+        $rows = @(
+            [pscustomobject]@{ Key = 'piped-ok-1'; Vector = @(1, 1, 0) }
+            , [float[]](0, 1, 1)
+            $Row
+        )
+
+        $err = Get-TerminatingError { $rows | Add-Vector $cosine }
+
+        Assert-ShardError $err -ErrorId $ErrorId -Category $Category
+        $err.Exception.Message | Should -BeLike "*$Name*"
+        Assert-Unchanged $cosine $before
+        Get-Vector -Shard $cosine -Key 'piped-ok-1' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
     It 'names the row in the message: its key, or its position in the whole input' {

@@ -45,7 +45,7 @@ function New-TestVector {
 }
 
 function New-TestRow {
-    <# $Count rows with Key, Vector and Metadata (topic a/b/c, n = index, even = bool), the shape Add-Vector binds by name. #>
+    <# $Count rows with Key, Vector and Metadata (topic a/b/c, n = index, even = bool), the shape Add-Vector reads from piped objects. #>
     param(
         [Parameter(Mandatory)] [int] $Count,
         [Parameter(Mandatory)] [int] $Dimension,
