@@ -19,8 +19,9 @@ public sealed record BuildInfo(bool BuiltNow, int Count, double Seconds)
 
 /// <summary>
 /// The shard and sqlite-vec database of each workload, kept in the cache folder and reused when seed, size,
-/// metric and generator match (the file name says all of them) and a spot check of rows agrees with the
-/// freshly generated data. A build finishes by writing a marker, so an interrupted build is redone.
+/// metric and generator match (the file name says all of them), a shard has today's page size, and a spot
+/// check of rows agrees with the freshly generated data. A build finishes by writing a marker, so an
+/// interrupted build is redone.
 /// </summary>
 public static class DataCache
 {
@@ -147,7 +148,9 @@ public static class DataCache
         {
             using var shard = Shard.Open(path);
             var info = shard.Describe();
-            if (info.Count != w.Count || shard.Header.Dimension != w.Dimension || shard.Header.Metric != w.Metric || info.Precision != precision)
+            // A shard from an older layout (its page size) is rebuilt, so that its build rate is today's.
+            if (info.Count != w.Count || shard.Header.Dimension != w.Dimension || shard.Header.Metric != w.Metric || info.Precision != precision ||
+                info.Pragmas?.PageSize != ShardSchema.PageSize(w.Dimension, precision))
             {
                 return false;
             }
