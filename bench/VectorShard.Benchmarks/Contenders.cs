@@ -42,7 +42,7 @@ public static class Contenders
     }
 
     /// <summary>
-    /// Core's quantized search: int8 or sign-bit prescan, exact rescoring of k × <paramref name="oversample"/> candidates,
+    /// Core's quantized search: int8, 4-bit or sign-bit prescan, exact rescoring of k × <paramref name="oversample"/> candidates,
     /// on one thread or with the default of one thread per core (the prescan splits only above 16 MiB of codes).
     /// </summary>
     public static Contender VectorShardQuantized(Shard shard, int k, SearchQuantization quantization, int oversample, bool allCores = false)

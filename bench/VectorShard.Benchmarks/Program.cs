@@ -199,6 +199,7 @@ namespace VectorShard.Benchmarks
                 Contenders.VectorShardQuantized(shard, w.K, SearchQuantization.Int8, oversample: 2),
                 Contenders.VectorShardQuantized(shard, w.K, SearchQuantization.Int8, oversample: 4),
                 Contenders.VectorShardQuantized(shard, w.K, SearchQuantization.Int8, oversample: 4, allCores: true),
+                Contenders.VectorShardQuantized(shard, w.K, SearchQuantization.Int4, oversample: 8),
                 Contenders.VectorShardQuantized(shard, w.K, SearchQuantization.Binary, oversample: 20),
                 batched8,
                 Contenders.VectorShardFloat16(float16Shard, w.K, 8),

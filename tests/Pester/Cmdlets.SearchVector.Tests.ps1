@@ -315,7 +315,8 @@ Describe 'Search-Vector: the shard' {
 
 Describe 'Search-Vector -Quantization' {
     It 'finds the exact neighbours with <Quantization> when every candidate is rescored (<Metric>)' -ForEach @(
-        @{ Metric = 'Cosine'; Quantization = 'Int8' }, @{ Metric = 'L2'; Quantization = 'Int8' }, @{ Metric = 'L2'; Quantization = 'Binary' }
+        @{ Metric = 'Cosine'; Quantization = 'Int8' }, @{ Metric = 'L2'; Quantization = 'Int8' }, @{ Metric = 'L2'; Quantization = 'Binary' },
+        @{ Metric = 'Cosine'; Quantization = 'Int4' }, @{ Metric = 'L2'; Quantization = 'Int4' }
     ) {
         $query = New-TestVector -Dimension $Dimension -Random (New-TestRandom 77)
         $exact = Search-Vector $Shards[$Metric] -Query $query -K 5

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 
 namespace VectorShard.Core.Tests;
 
-/// <summary>Int8 codes and the quantized search: prescan, exact rescoring, recall, and coherence with writes.</summary>
+/// <summary>Int8 and 4-bit codes, sign bits, and the quantized search: prescan, exact rescoring, recall, and coherence with writes.</summary>
 public sealed class QuantizedSearchTests(ITestOutputHelper output)
 {
     [Theory]
@@ -55,6 +55,57 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
         Assert.Equal(1f, Int8Codes.Quantize(new float[4], new sbyte[4]));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(33)]
+    [InlineData(64)]
+    [InlineData(65)]
+    [InlineData(127)]
+    [InlineData(1536)]
+    public void Int4DotRows_OfCodes_EqualsTheScalarSumOfEveryRow(int length)
+    {
+        // Below 32 or 64 components the rows take the scalar tail alone; above, the SIMD steps and then the tail.
+        const int rows = 5;
+        var random = new Random(length);
+        var query = Enumerable.Range(0, length).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
+        var vectors = Enumerable.Range(0, rows).Select(_ => RandomData.Vector(random, length)).ToArray();
+        var bytes = Int4Codes.BytesFor(length);
+        var packed = new byte[rows * bytes];
+        for (var row = 0; row < rows; row++)
+        {
+            Int4Codes.Quantize(vectors[row], packed.AsSpan(row * bytes, bytes));
+        }
+
+        var results = new int[rows];
+        Int4Codes.DotRows(Int4Codes.PrepareQuery(query), packed, results);
+
+        for (var row = 0; row < rows; row++)
+        {
+            var codes = packed.AsSpan(row * bytes, bytes).ToArray();
+            Assert.Equal(query.Select((x, i) => x * Int4Codes.CodeAt(codes, i)).Sum(), results[row]);
+        }
+    }
+
+    [Fact]
+    public void Int4Quantize_KeepsEveryComponentWithinHalfAStep_AndUsesEveryLevel()
+    {
+        var random = new Random(4);
+        var vector = RandomData.Vector(random, 301);
+        var packed = new byte[Int4Codes.BytesFor(301)];
+        var scale = Int4Codes.Quantize(vector, packed);
+
+        Assert.Equal(151, packed.Length);
+        Assert.Equal(vector.Max(MathF.Abs) / 7f, scale, 6);
+        var codes = Enumerable.Range(0, 301).Select(i => Int4Codes.CodeAt(packed, i)).ToArray();
+        Assert.All(Enumerable.Range(0, 301), i => Assert.True(MathF.Abs(vector[i] - codes[i] * scale) <= scale / 2 + 1e-6f));
+        Assert.Equal(7, codes.Max(Math.Abs));
+        Assert.Equal(15, codes.Distinct().Count());
+        Assert.Equal(1f, Int4Codes.Quantize(new float[4], new byte[2]));
+    }
+
     [Fact]
     public void SignBits_CountDifferingSigns_AndEstimateTheAngle()
     {
@@ -77,6 +128,7 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
         foreach (var metric in Enum.GetValues<DistanceMetric>())
         {
             data.Add(metric, SearchQuantization.Int8);
+            data.Add(metric, SearchQuantization.Int4);
             data.Add(metric, SearchQuantization.Binary);
         }
 
@@ -108,6 +160,7 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData(SearchQuantization.Int8)]
+    [InlineData(SearchQuantization.Int4)]
     [InlineData(SearchQuantization.Binary)]
     public void Quantized_OnALargeShard_SplitAcrossThreads_GivesTheSameAnswersAsOneThread(SearchQuantization quantization)
     {
@@ -133,6 +186,8 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
     [Theory]
     [InlineData(DistanceMetric.Cosine, SearchQuantization.Int8, 4, 0.95)]
     [InlineData(DistanceMetric.L2, SearchQuantization.Int8, 4, 0.95)]
+    [InlineData(DistanceMetric.Cosine, SearchQuantization.Int4, 8, 0.95)]
+    [InlineData(DistanceMetric.L2, SearchQuantization.Int4, 8, 0.95)]
     [InlineData(DistanceMetric.Cosine, SearchQuantization.Binary, 20, 0.95)]
     [InlineData(DistanceMetric.L2, SearchQuantization.Binary, 20, 0.9)]
     public void Quantized_WithOversample_FindsAlmostEveryExactNeighbour(DistanceMetric metric, SearchQuantization quantization, int oversample, double minimumRecall)

@@ -1,11 +1,12 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using VectorShard.Core.Search.Kernels;
 
 namespace VectorShard.Core.Search;
 
 /// <summary>
-/// Quantized search: a prescan of every row's int8 codes (a quarter of the bytes of an exact scan) or sign
-/// bits (1/32) ranks approximate distances and keeps the best K × oversample candidates, which are then
+/// Quantized search: a prescan of every row's int8 codes (a quarter of the bytes of an exact scan), 4-bit codes
+/// (an eighth) or sign bits (1/32) ranks approximate distances and keeps the best K × oversample candidates, which are then
 /// rescored exactly in float32. Recall depends on the oversampling (the benchmark reports it); sign bits
 /// need much more of it than int8. Each chunk's approximate scores are computed in one block call and
 /// filtered by <see cref="ScoreCollector"/> (scratch arrays come from the shared pool); a large image is prescanned by several threads.
@@ -17,26 +18,19 @@ public static class QuantizedScan
         IReadOnlyList<float> queryNorms, int k, float maxDistance, int oversample, VectorKernel kernel,
         SearchQuantization quantization = SearchQuantization.Int8, int maxThreads = 0)
     {
-        var binary = quantization == SearchQuantization.Binary;
-        if (binary)
-        {
-            image.EnsureSignBits();
-        }
-        else
-        {
-            image.EnsureInt8Codes();
-        }
-
-        var bytesPerRow = binary ? SignBits.WordsFor(image.Dimension) * sizeof(ulong) : image.Dimension;
-        var threads = ChunkPartition.Threads((long)image.Count * bytesPerRow, image.ChunkCount, maxThreads);
+        image.EnsureCodes(quantization);
+        var threads = ChunkPartition.Threads((long)image.Count * RowCodes.BytesPerRow(quantization, image.Dimension), image.ChunkCount, maxThreads);
         var limit = DistanceFunction.RankingLimit(metric, maxDistance);
         var keep = (int)Math.Min(int.MaxValue, (long)k * oversample);
         var results = new (long Id, float Distance)[queries.Count][];
         for (var q = 0; q < queries.Count; q++)
         {
-            var prescan = binary
-                ? BitsPrescan(image, metric, queries[q], queryNorms[q], keep)
-                : Int8Prescan(image, metric, queries[q], queryNorms[q], keep);
+            var prescan = quantization switch
+            {
+                SearchQuantization.Binary => BitsPrescan(image, metric, queries[q], queryNorms[q], keep),
+                SearchQuantization.Int4 => Int4Prescan(image, metric, queries[q], queryNorms[q], keep),
+                _ => Int8Prescan(image, metric, queries[q], queryNorms[q], keep),
+            };
             var partial = ChunkPartition.Run(image.ChunkCount, threads, prescan);
             foreach (var other in partial.Skip(1))
             {
@@ -91,12 +85,40 @@ public static class QuantizedScan
             var scores = ArrayPool<float>.Shared.Rent(image.RowsPerChunk);
             for (var c = first; c < end; c++)
             {
-                var (rowCodes, scales) = image.GetChunkCodes(c);
+                var (rowCodes, scales) = image.GetChunkCodes(c, SearchQuantization.Int8);
                 var (_, norms, ids) = image.GetChunk(c);
-                Int8Codes.DotRows(wide, rowCodes.Span, image.Dimension, dots);
+                Int8Codes.DotRows(wide, MemoryMarshal.Cast<byte, sbyte>(rowCodes.Span), image.Dimension, dots);
                 for (var row = 0; row < ids.Length; row++)
                 {
                     scores[row] = EstimatedScore(metric, queryScale * scales.Span[row] * dots[row], queryNorm, norms.Span[row]);
+                }
+
+                ScoreCollector.Collect(metric, scores.AsSpan(0, ids.Length), queryNorm, norms.Span, ids.Span, float.PositiveInfinity, candidates);
+            }
+
+            ArrayPool<int>.Shared.Return(dots);
+            ArrayPool<float>.Shared.Return(scores);
+            return candidates;
+        };
+    }
+
+    // A prescan of chunks [first, end) over 4-bit codes: q·v ≈ scaleQ × scaleV × Σ codeQ·codeV, as for int8 at half the bytes.
+    private static Func<int, int, TopK> Int4Prescan(VectorImage image, DistanceMetric metric, float[] query, float queryNorm, int keep)
+    {
+        var prepared = Int4Codes.PrepareQuery(query);
+        return (first, end) =>
+        {
+            var candidates = new TopK(keep);
+            var dots = ArrayPool<int>.Shared.Rent(image.RowsPerChunk);
+            var scores = ArrayPool<float>.Shared.Rent(image.RowsPerChunk);
+            for (var c = first; c < end; c++)
+            {
+                var (rowCodes, scales) = image.GetChunkCodes(c, SearchQuantization.Int4);
+                var (_, norms, ids) = image.GetChunk(c);
+                Int4Codes.DotRows(prepared, rowCodes.Span, dots);
+                for (var row = 0; row < ids.Length; row++)
+                {
+                    scores[row] = EstimatedScore(metric, prepared.Scale * scales.Span[row] * dots[row], queryNorm, norms.Span[row]);
                 }
 
                 ScoreCollector.Collect(metric, scores.AsSpan(0, ids.Length), queryNorm, norms.Span, ids.Span, float.PositiveInfinity, candidates);
@@ -122,7 +144,7 @@ public static class QuantizedScan
             var scores = ArrayPool<float>.Shared.Rent(image.RowsPerChunk);
             for (var c = first; c < end; c++)
             {
-                var bits = image.GetChunkSignBits(c).Span;
+                var bits = MemoryMarshal.Cast<byte, ulong>(image.GetChunkCodes(c, SearchQuantization.Binary).Codes.Span);
                 var (_, norms, ids) = image.GetChunk(c);
                 for (var row = 0; row < ids.Length; row++)
                 {

@@ -5,7 +5,7 @@ namespace VectorShard.Core.Search;
 /// <param name="MaxDistance">Only neighbours at this distance or nearer.</param>
 /// <param name="Filter">Only vectors whose metadata matches.</param>
 /// <param name="MaxThreads">Threads one search may use on a large shard; 0 = one per core.</param>
-/// <param name="Quantization">Exact (None), or an approximate int8 prescan with exact rescoring.</param>
+/// <param name="Quantization">Exact (None), or an approximate prescan (int8, 4-bit or sign-bit codes) with exact rescoring.</param>
 /// <param name="Oversample">With quantization: how many candidates per neighbour wanted are rescored exactly.</param>
 /// <param name="CreatedAfter">Only vectors written at or after this time (searched in SQL, like a filter).</param>
 public sealed record SearchOptions(int K = 10, float MaxDistance = float.PositiveInfinity, MetadataFilter? Filter = null, int MaxThreads = 0,

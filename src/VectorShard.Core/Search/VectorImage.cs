@@ -58,11 +58,8 @@ public sealed class VectorImage
     /// <summary>The number of chunks holding rows.</summary>
     public int ChunkCount => (Count + RowsPerChunk - 1) / RowsPerChunk;
 
-    /// <summary>Whether int8 codes of every row are kept beside the floats (for quantized search).</summary>
-    public bool HasInt8Codes { get; private set; }
-
-    /// <summary>Whether sign bits of every row are kept beside the floats (for binary quantized search).</summary>
-    public bool HasSignBits { get; private set; }
+    // The kinds of codes kept beside the floats for quantized search, each built on its first search.
+    private readonly List<SearchQuantization> _codeKinds = [];
 
     /// <summary>SQLite's data_version when this image last matched the file.</summary>
     public long DataVersion { get; set; }
@@ -170,64 +167,41 @@ public sealed class VectorImage
         IsSortedByNorm = count == Count;
     }
 
-    /// <summary>The int8 codes (rows × dimension) and per-row scales of chunk <paramref name="index"/>; needs <see cref="EnsureInt8Codes"/>.</summary>
-    public (ReadOnlyMemory<sbyte> Codes, ReadOnlyMemory<float> Scales) GetChunkCodes(int index)
+    /// <summary>Whether codes of this kind are kept for every row.</summary>
+    public bool HasCodes(SearchQuantization kind) => _codeKinds.Contains(kind);
+
+    /// <summary>The codes (rows × <see cref="RowCodes.BytesPerRow"/>) and per-row scales of chunk <paramref name="index"/>; needs <see cref="EnsureCodes"/>.</summary>
+    public (ReadOnlyMemory<byte> Codes, ReadOnlyMemory<float> Scales) GetChunkCodes(int index, SearchQuantization kind)
     {
         var rows = Math.Min(RowsPerChunk, Count - index * RowsPerChunk);
         var chunk = _chunks[index];
-        return (chunk.Codes!.AsMemory(0, rows * Dimension), chunk.Scales!.AsMemory(0, rows));
+        return (chunk.Codes[(int)kind]!.AsMemory(0, rows * RowCodes.BytesPerRow(kind, Dimension)), chunk.Scales[(int)kind]!.AsMemory(0, rows));
     }
 
-    /// <summary>Quantizes every row to int8 (once); later writes keep the codes in step.</summary>
-    public void EnsureInt8Codes()
+    /// <summary>Encodes every row as codes of this kind (once); later writes keep them in step.</summary>
+    public void EnsureCodes(SearchQuantization kind)
     {
-        if (HasInt8Codes)
+        if (HasCodes(kind))
         {
             return;
         }
 
-        foreach (var chunk in _chunks)
+        if (kind == SearchQuantization.None)
         {
-            chunk.AddCodes(RowsPerChunk, Dimension);
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a quantization");
         }
 
+        foreach (var chunk in _chunks)
+        {
+            chunk.AddCodes(kind, RowsPerChunk, Dimension);
+        }
+
+        _codeKinds.Add(kind);
         for (var row = 0; row < Count; row++)
         {
             var (chunk, offset) = Locate(row);
-            chunk.Scales![offset] = Int8Codes.Quantize(RowFloats(chunk, offset), chunk.Codes.AsSpan(offset * Dimension, Dimension));
+            chunk.Encode(kind, offset, RowFloats(chunk, offset), Dimension);
         }
-
-        HasInt8Codes = true;
-    }
-
-    /// <summary>The sign bits (rows × words) of chunk <paramref name="index"/>; needs <see cref="EnsureSignBits"/>.</summary>
-    public ReadOnlyMemory<ulong> GetChunkSignBits(int index)
-    {
-        var rows = Math.Min(RowsPerChunk, Count - index * RowsPerChunk);
-        return _chunks[index].Bits!.AsMemory(0, rows * SignBits.WordsFor(Dimension));
-    }
-
-    /// <summary>Computes every row's sign bits (once); later writes keep them in step.</summary>
-    public void EnsureSignBits()
-    {
-        if (HasSignBits)
-        {
-            return;
-        }
-
-        var words = SignBits.WordsFor(Dimension);
-        foreach (var chunk in _chunks)
-        {
-            chunk.AddBits(RowsPerChunk, words);
-        }
-
-        for (var row = 0; row < Count; row++)
-        {
-            var (chunk, offset) = Locate(row);
-            SignBits.Encode(RowFloats(chunk, offset), chunk.Bits.AsSpan(offset * words, words));
-        }
-
-        HasSignBits = true;
     }
 
     /// <summary>
@@ -294,14 +268,9 @@ public sealed class VectorImage
         if (Count == _chunks.Count * RowsPerChunk)
         {
             var chunk = new Chunk(RowsPerChunk, Dimension, Precision);
-            if (HasInt8Codes)
+            foreach (var kind in _codeKinds)
             {
-                chunk.AddCodes(RowsPerChunk, Dimension);
-            }
-
-            if (HasSignBits)
-            {
-                chunk.AddBits(RowsPerChunk, SignBits.WordsFor(Dimension));
+                chunk.AddCodes(kind, RowsPerChunk, Dimension);
             }
 
             _chunks.Add(chunk);
@@ -329,15 +298,9 @@ public sealed class VectorImage
         chunk.Ids[offset] = id;
         chunk.MinNorm = MathF.Min(chunk.MinNorm, norm);
         chunk.MaxNorm = MathF.Max(chunk.MaxNorm, norm);
-        if (HasInt8Codes)
+        foreach (var kind in _codeKinds)
         {
-            chunk.Scales![offset] = Int8Codes.Quantize(vector, chunk.Codes.AsSpan(offset * Dimension, Dimension));
-        }
-
-        if (HasSignBits)
-        {
-            var words = SignBits.WordsFor(Dimension);
-            SignBits.Encode(vector, chunk.Bits.AsSpan(offset * words, words));
+            chunk.Encode(kind, offset, vector, Dimension);
         }
     }
 
@@ -376,11 +339,10 @@ public sealed class VectorImage
 
         public float MaxNorm { get; set; }
 
-        public sbyte[]? Codes { get; private set; }
+        // By SearchQuantization: the codes and per-row scales of each kind the image keeps, null for the others.
+        public byte[]?[] Codes { get; } = new byte[CodeKinds][];
 
-        public float[]? Scales { get; private set; }
-
-        public ulong[]? Bits { get; private set; }
+        public float[]?[] Scales { get; } = new float[CodeKinds][];
 
         /// <summary>
         /// Floats starting on a 64-byte boundary, so that with a dimension that is a multiple of 16 every row does:
@@ -396,12 +358,19 @@ public sealed class VectorImage
             return array.AsMemory(skip, length);
         }
 
-        public void AddBits(int rowCount, int words) => Bits = new ulong[rowCount * words];
+        private static readonly int CodeKinds = Enum.GetValues<SearchQuantization>().Length;
 
-        public void AddCodes(int rowCount, int dimension)
+        public void AddCodes(SearchQuantization kind, int rowCount, int dimension)
         {
-            Codes = new sbyte[rowCount * dimension];
-            Scales = new float[rowCount];
+            // 8-byte aligned (sign bits are read as words); the GC aligns arrays' data to 8 bytes.
+            Codes[(int)kind] = new byte[rowCount * RowCodes.BytesPerRow(kind, dimension)];
+            Scales[(int)kind] = new float[rowCount];
+        }
+
+        public void Encode(SearchQuantization kind, int offset, ReadOnlySpan<float> vector, int dimension)
+        {
+            var bytes = RowCodes.BytesPerRow(kind, dimension);
+            Scales[(int)kind]![offset] = RowCodes.Encode(kind, vector, Codes[(int)kind].AsSpan(offset * bytes, bytes));
         }
     }
 }

@@ -51,7 +51,7 @@ public sealed class SearchVectorCommand : ShardCommandBase
     [Parameter]
     public DateTime? CreatedAfter { get; set; }
 
-    /// <summary>None (exact), or Int8: an approximate prescan over int8 codes, then exact rescoring of K × Oversample candidates.</summary>
+    /// <summary>None (exact), or Int8, Int4 or Binary: an approximate prescan over compact codes, then exact rescoring of K × Oversample candidates.</summary>
     [Parameter]
     public SearchQuantization Quantization { get; set; } = SearchQuantization.None;
 

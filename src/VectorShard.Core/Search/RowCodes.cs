@@ -1,0 +1,37 @@
+using System.Runtime.InteropServices;
+
+namespace VectorShard.Core.Search;
+
+/// <summary>
+/// The compact copies of a row that a quantized prescan reads, one kind per <see cref="SearchQuantization"/>:
+/// int8 codes (<see cref="Int8Codes"/>), 4-bit codes (<see cref="Int4Codes"/>) or sign bits
+/// (<see cref="SignBits"/>), each kept as bytes with a scale per row (sign bits have none: 1).
+/// </summary>
+public static class RowCodes
+{
+    /// <summary>Bytes of codes per row of <paramref name="dimension"/> components.</summary>
+    public static int BytesPerRow(SearchQuantization kind, int dimension) => kind switch
+    {
+        SearchQuantization.Int8 => dimension,
+        SearchQuantization.Int4 => Int4Codes.BytesFor(dimension),
+        SearchQuantization.Binary => SignBits.WordsFor(dimension) * sizeof(ulong),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a quantization"),
+    };
+
+    /// <summary>Writes the codes of <paramref name="vector"/> (<see cref="BytesPerRow"/> bytes) and returns its scale.</summary>
+    public static float Encode(SearchQuantization kind, ReadOnlySpan<float> vector, Span<byte> codes)
+    {
+        switch (kind)
+        {
+            case SearchQuantization.Int8:
+                return Int8Codes.Quantize(vector, MemoryMarshal.Cast<byte, sbyte>(codes));
+            case SearchQuantization.Int4:
+                return Int4Codes.Quantize(vector, codes);
+            case SearchQuantization.Binary:
+                SignBits.Encode(vector, MemoryMarshal.Cast<byte, ulong>(codes));
+                return 1f;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a quantization");
+        }
+    }
+}
