@@ -301,7 +301,8 @@ public sealed class Shard : IDisposable
                 ? queries.Select((query, i) => ExactScan.Run(_connection, _header, query, norms[i], options.K, options.MaxDistance, options.Filter,
                     options.CreatedAfter)).ToArray()
                 : options.Quantization != SearchQuantization.None
-                ? QuantizedScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance, Math.Max(1, options.Oversample),
+                ? QuantizedScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance,
+                    Math.Max(1, options.Oversample ?? QuantizedScan.DefaultOversample(options.Quantization)),
                     VectorKernels.Current, options.Quantization, options.MaxThreads)
                 : ImageScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance, VectorKernels.Current, options.MaxThreads);
             var labels = VectorReader.Labels(_statements, nearest.SelectMany(n => n).Select(n => n.Id));

@@ -326,6 +326,19 @@ Describe 'Search-Vector -Quantization' {
         Assert-MatchesReference $quantized (Get-ReferenceNeighbour -Rows $Rows -Query $query -Metric $Metric -K 5)
     }
 
+    It 'rescores 20 candidates per neighbour for Binary unless -Oversample says otherwise' {
+        # The nearest vector has every small component's sign flipped, so the sign-bit prescan ranks it last
+        # of 16 (after 15 far vectors with the query's signs): only 16 or more candidates per neighbour reach it.
+        $shard = New-VectorShard -InMemory -Name (New-TestMemoryName) -Dimension 8 -Metric Cosine
+        Add-Vector $shard -Vector @(1, -0.01, -0.01, -0.01, -0.01, -0.01, -0.01, -0.01) -Key target
+        foreach ($i in 1..15) { Add-Vector $shard -Vector @(0.001, 1, 1, 1, 1, 1, 1, (1 + $i / 100)) -Key "far$i" }
+        $query = 1, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01
+
+        (Search-Vector $shard -Query $query -K 1).Key | Should -Be 'target'
+        (Search-Vector $shard -Query $query -K 1 -Quantization Binary).Key | Should -Be 'target'
+        (Search-Vector $shard -Query $query -K 1 -Quantization Binary -Oversample 4).Key | Should -BeLike 'far*'
+    }
+
     It 'rejects -Oversample 0' {
         { Search-Vector $Shards.L2 -Query (New-TestVector -Dimension $Dimension) -Quantization Int8 -Oversample 0 } |
             Should -Throw -ErrorId 'ParameterArgumentValidationError,VectorShard.PowerShell.Commands.SearchVectorCommand'

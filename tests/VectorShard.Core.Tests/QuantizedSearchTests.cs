@@ -188,9 +188,11 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
     [InlineData(DistanceMetric.L2, SearchQuantization.Int8, 4, 0.95)]
     [InlineData(DistanceMetric.Cosine, SearchQuantization.Int4, 8, 0.95)]
     [InlineData(DistanceMetric.L2, SearchQuantization.Int4, 8, 0.95)]
+    [InlineData(DistanceMetric.Cosine, SearchQuantization.Int4, null, 0.95)]
+    [InlineData(DistanceMetric.Cosine, SearchQuantization.Binary, null, 0.95)]
     [InlineData(DistanceMetric.Cosine, SearchQuantization.Binary, 20, 0.95)]
     [InlineData(DistanceMetric.L2, SearchQuantization.Binary, 20, 0.9)]
-    public void Quantized_WithOversample_FindsAlmostEveryExactNeighbour(DistanceMetric metric, SearchQuantization quantization, int oversample, double minimumRecall)
+    public void Quantized_WithOversample_FindsAlmostEveryExactNeighbour(DistanceMetric metric, SearchQuantization quantization, int? oversample, double minimumRecall)
     {
         // Clustered like real embeddings (100 topics of 50 documents): a query's neighbours stand out from
         // the rest. On structureless random data, sign bits find far fewer of them at this oversampling.

@@ -55,10 +55,10 @@ public sealed class SearchVectorCommand : ShardCommandBase
     [Parameter]
     public SearchQuantization Quantization { get; set; } = SearchQuantization.None;
 
-    /// <summary>With -Quantization: candidates rescored exactly per neighbour wanted.</summary>
+    /// <summary>With -Quantization: candidates rescored exactly per neighbour wanted; by default the quantization's own (4, 8 or 20).</summary>
     [Parameter]
     [ValidateRange(1, 1000)]
-    public int Oversample { get; set; } = 4;
+    public int Oversample { get; set; }
 
     /// <summary>How many piped queries share one pass over the shard; their results come out together.</summary>
     [Parameter]
@@ -76,7 +76,8 @@ public sealed class SearchVectorCommand : ShardCommandBase
 
         var filter = Filter is null ? null
             : new MetadataFilter(Filter.Cast<DictionaryEntry>().ToDictionary(e => e.Key.ToString()!, e => e.Value is PSObject p ? p.BaseObject : e.Value));
-        _options = new SearchOptions(K, Threshold, filter, Quantization: Quantization, Oversample: Oversample,
+        _options = new SearchOptions(K, Threshold, filter, Quantization: Quantization,
+            Oversample: MyInvocation.BoundParameters.ContainsKey(nameof(Oversample)) ? Oversample : null,
             CreatedAfter: CreatedAfter is { } since ? new DateTimeOffset(since.ToUniversalTime()) : null);
     }, Shard);
 
