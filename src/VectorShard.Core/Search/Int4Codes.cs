@@ -57,8 +57,8 @@ public static class Int4Codes
     public static Int4Query PrepareQuery(ReadOnlySpan<sbyte> codes, float scale = 1f)
     {
         var bytes = BytesFor(codes.Length);
-        var even = new short[bytes];
-        var odd = new short[bytes];
+        var even = new sbyte[bytes];
+        var odd = new sbyte[bytes];
         var sum = 0;
         for (var i = 0; i < codes.Length; i++)
         {
@@ -73,6 +73,8 @@ public static class Int4Codes
     /// results[i] = Σ query[j]·code[i][j] over rows of packed codes stored contiguously (<see cref="BytesFor"/> bytes
     /// each), in int32 (exact for dimensions up to 2^31 / (127 × 15)).
     /// </summary>
+    // Fully optimized from the first call: the first searches of a session would otherwise run unoptimized code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotRows(Int4Query query, ReadOnlySpan<byte> rows, Span<int> results)
     {
         var bytes = BytesFor(query.Dimension);
@@ -92,39 +94,62 @@ public static class Int4Codes
 
     private static int Code(float x, float inverse) => (int)Math.Clamp(MathF.Round(x * inverse), -Levels, Levels) + Offset;
 
-    // Each step zero-extends a block of packed bytes to 16 bits, splits each into its low nibble (an even
-    // component) and high nibble (an odd one), and multiplies both by the query's halves, adding adjacent
-    // pairs into 32-bit lanes (vpmaddwd).
+    // Each step splits a block of packed bytes into low nibbles (even components) and high nibbles (odd ones),
+    // multiplies each by the query's int8 half and adds adjacent pairs (vpmaddubsw: unsigned × signed into 16
+    // bits, at most 2 × 15 × 127 a lane, so both halves' sum fits too), then widens pairs into 32-bit lanes
+    // (vpmaddwd by ones): about half the instructions per component of the int8 kernel. Steps of 64, then 32,
+    // then 16 bytes leave no scalar tail for the usual dimensions.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Dot(ref short even, ref short odd, ref byte r, int n)
+    private static int Dot(ref sbyte even, ref sbyte odd, ref byte r, int n)
     {
         var i = 0;
         var sum = 0;
-        if (Avx512BW.IsSupported && n >= 32)
+        if (Avx512BW.IsSupported && n >= 64)
         {
-            var mask = Vector512.Create((short)0x0F);
+            var mask = Vector512.Create((byte)0x0F);
+            var ones = Vector512.Create((short)1);
             var wide = Vector512<int>.Zero;
-            for (; i + 32 <= n; i += 32)
+            for (; i + 64 <= n; i += 64)
             {
-                var packed = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref r, (nuint)i));
-                wide += Avx512BW.MultiplyAddAdjacent(packed & mask, Vector512.LoadUnsafe(ref even, (nuint)i));
-                wide += Avx512BW.MultiplyAddAdjacent(Avx512BW.ShiftRightLogical(packed, 4), Vector512.LoadUnsafe(ref odd, (nuint)i));
+                var packed = Vector512.LoadUnsafe(ref r, (nuint)i);
+                var pairs = Avx512BW.MultiplyAddAdjacent(packed & mask, Vector512.LoadUnsafe(ref even, (nuint)i)) +
+                    Avx512BW.MultiplyAddAdjacent(Vector512.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask, Vector512.LoadUnsafe(ref odd, (nuint)i));
+                wide += Avx512BW.MultiplyAddAdjacent(pairs, ones);
             }
 
             sum = Vector512.Sum(wide);
         }
-        else if (Avx2.IsSupported && n >= 16)
+
+        if (Avx2.IsSupported && i + 32 <= n)
         {
-            var mask = Vector256.Create((short)0x0F);
-            var narrow = Vector256<int>.Zero;
-            for (; i + 16 <= n; i += 16)
+            var mask = Vector256.Create((byte)0x0F);
+            var ones = Vector256.Create((short)1);
+            var wide = Vector256<int>.Zero;
+            for (; i + 32 <= n; i += 32)
             {
-                var packed = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref r, (nuint)i));
-                narrow += Avx2.MultiplyAddAdjacent(packed & mask, Vector256.LoadUnsafe(ref even, (nuint)i));
-                narrow += Avx2.MultiplyAddAdjacent(Avx2.ShiftRightLogical(packed, 4), Vector256.LoadUnsafe(ref odd, (nuint)i));
+                var packed = Vector256.LoadUnsafe(ref r, (nuint)i);
+                var pairs = Avx2.MultiplyAddAdjacent(packed & mask, Vector256.LoadUnsafe(ref even, (nuint)i)) +
+                    Avx2.MultiplyAddAdjacent(Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask, Vector256.LoadUnsafe(ref odd, (nuint)i));
+                wide += Avx2.MultiplyAddAdjacent(pairs, ones);
             }
 
-            sum = Vector256.Sum(narrow);
+            sum += Vector256.Sum(wide);
+        }
+
+        if (Ssse3.IsSupported && i + 16 <= n)
+        {
+            var mask = Vector128.Create((byte)0x0F);
+            var ones = Vector128.Create((short)1);
+            var wide = Vector128<int>.Zero;
+            for (; i + 16 <= n; i += 16)
+            {
+                var packed = Vector128.LoadUnsafe(ref r, (nuint)i);
+                var pairs = Ssse3.MultiplyAddAdjacent(packed & mask, Vector128.LoadUnsafe(ref even, (nuint)i)) +
+                    Ssse3.MultiplyAddAdjacent(Vector128.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask, Vector128.LoadUnsafe(ref odd, (nuint)i));
+                wide += Sse2.MultiplyAddAdjacent(pairs, ones);
+            }
+
+            sum += Vector128.Sum(wide);
         }
 
         for (; i < n; i++)

@@ -46,6 +46,8 @@ public static class Int8Codes
     /// results[i] = Σ query[j]·rows[i][j] over int8 rows stored contiguously (row i at rows[i*dimension..]), in int32
     /// (exact for dimensions up to 2^31 / 127²), with the query already widened (<see cref="Widen"/>).
     /// </summary>
+    // Fully optimized from the first call: the first searches of a session would otherwise run unoptimized code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotRows(ReadOnlySpan<short> query, ReadOnlySpan<sbyte> rows, int dimension, Span<int> results)
     {
         if (query.Length != dimension || rows.Length % dimension != 0 || results.Length < rows.Length / dimension)

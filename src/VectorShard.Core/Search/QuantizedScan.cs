@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using VectorShard.Core.Search.Kernels;
 
@@ -100,10 +101,7 @@ public static class QuantizedScan
                 var (rowCodes, scales) = image.GetChunkCodes(c, SearchQuantization.Int8);
                 var (_, norms, ids) = image.GetChunk(c);
                 Int8Codes.DotRows(wide, MemoryMarshal.Cast<byte, sbyte>(rowCodes.Span), image.Dimension, dots);
-                for (var row = 0; row < ids.Length; row++)
-                {
-                    scores[row] = EstimatedScore(metric, queryScale * scales.Span[row] * dots[row], queryNorm, norms.Span[row]);
-                }
+                EstimatedScores(metric, dots.AsSpan(0, ids.Length), scales.Span, queryScale, queryNorm, norms.Span, scores);
 
                 ScoreCollector.Collect(metric, scores.AsSpan(0, ids.Length), queryNorm, norms.Span, ids.Span, float.PositiveInfinity, candidates);
             }
@@ -128,10 +126,7 @@ public static class QuantizedScan
                 var (rowCodes, scales) = image.GetChunkCodes(c, SearchQuantization.Int4);
                 var (_, norms, ids) = image.GetChunk(c);
                 Int4Codes.DotRows(prepared, rowCodes.Span, dots);
-                for (var row = 0; row < ids.Length; row++)
-                {
-                    scores[row] = EstimatedScore(metric, prepared.Scale * scales.Span[row] * dots[row], queryNorm, norms.Span[row]);
-                }
+                EstimatedScores(metric, dots.AsSpan(0, ids.Length), scales.Span, prepared.Scale, queryNorm, norms.Span, scores);
 
                 ScoreCollector.Collect(metric, scores.AsSpan(0, ids.Length), queryNorm, norms.Span, ids.Span, float.PositiveInfinity, candidates);
             }
@@ -171,6 +166,26 @@ public static class QuantizedScan
             ArrayPool<float>.Shared.Return(scores);
             return candidates;
         };
+    }
+
+    // The kernel-form scores of a chunk's rows from their integer dot products (q·v ≈ scaleQ × scaleV × dot), a
+    // vector of rows at a time: L2 ranks by ‖q‖² + ‖v‖² − 2 q·v.
+    private static void EstimatedScores(DistanceMetric metric, ReadOnlySpan<int> dots, ReadOnlySpan<float> rowScales, float queryScale,
+        float queryNorm, ReadOnlySpan<float> norms, Span<float> scores)
+    {
+        scores = scores[..dots.Length];
+        TensorPrimitives.ConvertTruncating<int, float>(dots, scores);
+        TensorPrimitives.Multiply(scores, rowScales, scores);
+        if (metric == DistanceMetric.L2)
+        {
+            TensorPrimitives.Multiply(scores, -2 * queryScale, scores);
+            TensorPrimitives.MultiplyAdd(norms, norms, scores, scores);
+            TensorPrimitives.Add(scores, queryNorm * queryNorm, scores);
+        }
+        else
+        {
+            TensorPrimitives.Multiply(scores, queryScale, scores);
+        }
     }
 
     // The kernel-form score from an estimated dot product: L2 ranks by ‖q‖² + ‖v‖² − 2 q·v.
