@@ -85,37 +85,29 @@ public static class QuantizedScan
         return DistanceFunction.Finish(metric, best);
     }
 
-    // A prescan of chunks [first, end) over int8 codes: q·v ≈ scaleQ × scaleV × Σ codeQ·codeV.
+    // A prescan over int8 codes: q·v ≈ scaleQ × scaleV × Σ codeQ·codeV.
     private static Func<int, int, TopK> Int8Prescan(VectorImage image, DistanceMetric metric, float[] query, float queryNorm, int keep)
     {
         var codes = new sbyte[image.Dimension];
         var queryScale = Int8Codes.Quantize(query, codes);
         var wide = Int8Codes.Widen(codes);
-        return (first, end) =>
-        {
-            var candidates = new TopK(keep);
-            var dots = ArrayPool<int>.Shared.Rent(image.RowsPerChunk);
-            var scores = ArrayPool<float>.Shared.Rent(image.RowsPerChunk);
-            for (var c = first; c < end; c++)
-            {
-                var (rowCodes, scales) = image.GetChunkCodes(c, SearchQuantization.Int8);
-                var (_, norms, ids) = image.GetChunk(c);
-                Int8Codes.DotRows(wide, MemoryMarshal.Cast<byte, sbyte>(rowCodes.Span), image.Dimension, dots);
-                EstimatedScores(metric, dots.AsSpan(0, ids.Length), scales.Span, queryScale, queryNorm, norms.Span, scores);
-
-                ScoreCollector.Collect(metric, scores.AsSpan(0, ids.Length), queryNorm, norms.Span, ids.Span, float.PositiveInfinity, candidates);
-            }
-
-            ArrayPool<int>.Shared.Return(dots);
-            ArrayPool<float>.Shared.Return(scores);
-            return candidates;
-        };
+        return IntegerPrescan(image, metric, SearchQuantization.Int8, queryScale, queryNorm, keep,
+            (rows, dots) => Int8Codes.DotRows(wide, MemoryMarshal.Cast<byte, sbyte>(rows), image.Dimension, dots));
     }
 
-    // A prescan of chunks [first, end) over 4-bit codes: q·v ≈ scaleQ × scaleV × Σ codeQ·codeV, as for int8 at half the bytes.
+    // A prescan over 4-bit codes: the same estimate as int8, from half the bytes.
     private static Func<int, int, TopK> Int4Prescan(VectorImage image, DistanceMetric metric, float[] query, float queryNorm, int keep)
     {
         var prepared = Int4Codes.PrepareQuery(query);
+        return IntegerPrescan(image, metric, SearchQuantization.Int4, prepared.Scale, queryNorm, keep,
+            (rows, dots) => Int4Codes.DotRows(prepared, rows, dots));
+    }
+
+    // A prescan of chunks [first, end) over integer codes of one kind: a chunk's dot products in one kernel
+    // call, turned into scores and filtered a vector of rows at a time.
+    private static Func<int, int, TopK> IntegerPrescan(VectorImage image, DistanceMetric metric, SearchQuantization kind, float queryScale,
+        float queryNorm, int keep, DotRowsAction dotRows)
+    {
         return (first, end) =>
         {
             var candidates = new TopK(keep);
@@ -123,11 +115,10 @@ public static class QuantizedScan
             var scores = ArrayPool<float>.Shared.Rent(image.RowsPerChunk);
             for (var c = first; c < end; c++)
             {
-                var (rowCodes, scales) = image.GetChunkCodes(c, SearchQuantization.Int4);
+                var (rowCodes, scales) = image.GetChunkCodes(c, kind);
                 var (_, norms, ids) = image.GetChunk(c);
-                Int4Codes.DotRows(prepared, rowCodes.Span, dots);
-                EstimatedScores(metric, dots.AsSpan(0, ids.Length), scales.Span, prepared.Scale, queryNorm, norms.Span, scores);
-
+                dotRows(rowCodes.Span, dots);
+                EstimatedScores(metric, dots.AsSpan(0, ids.Length), scales.Span, queryScale, queryNorm, norms.Span, scores);
                 ScoreCollector.Collect(metric, scores.AsSpan(0, ids.Length), queryNorm, norms.Span, ids.Span, float.PositiveInfinity, candidates);
             }
 
@@ -136,6 +127,9 @@ public static class QuantizedScan
             return candidates;
         };
     }
+
+    // The integer dot products of a chunk's rows of codes with the query.
+    private delegate void DotRowsAction(ReadOnlySpan<byte> rows, Span<int> dots);
 
     // A prescan of chunks [first, end) over sign bits: q·v ≈ ‖q‖‖v‖ cos(π × differing bits ÷ dimension).
     private static Func<int, int, TopK> BitsPrescan(VectorImage image, DistanceMetric metric, float[] query, float queryNorm, int keep)
