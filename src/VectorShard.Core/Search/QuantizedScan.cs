@@ -137,8 +137,7 @@ public static class QuantizedScan
         var words = SignBits.WordsFor(image.Dimension);
         var queryBits = new ulong[words];
         SignBits.Encode(query, queryBits);
-        // One cosine per possible count of differing bits, instead of one per row.
-        var cosines = Enumerable.Range(0, image.Dimension + 1).Select(d => SignBits.EstimatedCosine(d, image.Dimension)).ToArray();
+        var cosines = SignBits.CosineTable(image.Dimension);
         return (first, end) =>
         {
             var candidates = new TopK(keep);
@@ -147,14 +146,16 @@ public static class QuantizedScan
             {
                 var bits = MemoryMarshal.Cast<byte, ulong>(image.GetChunkCodes(c, SearchQuantization.Binary).Codes.Span);
                 var (_, norms, ids) = image.GetChunk(c);
-                for (var row = 0; row < ids.Length; row++)
+                var rows = scores.AsSpan(0, ids.Length);
+                for (var row = 0; row < rows.Length; row++)
                 {
-                    var norm = norms.Span[row];
-                    var cosine = cosines[SignBits.Hamming(queryBits, bits.Slice(row * words, words))];
-                    scores[row] = EstimatedScore(metric, queryNorm * norm * cosine, queryNorm, norm);
+                    rows[row] = cosines[SignBits.Hamming(queryBits, bits.Slice(row * words, words))];
                 }
 
-                ScoreCollector.Collect(metric, scores.AsSpan(0, ids.Length), queryNorm, norms.Span, ids.Span, float.PositiveInfinity, candidates);
+                // q·v ≈ ‖q‖‖v‖ cos: the norms multiply in a vector of rows at a time.
+                TensorPrimitives.Multiply(rows, norms.Span, rows);
+                ScoresFromDots(metric, rows, queryNorm, queryNorm, norms.Span);
+                ScoreCollector.Collect(metric, rows, queryNorm, norms.Span, ids.Span, float.PositiveInfinity, candidates);
             }
 
             ArrayPool<float>.Shared.Return(scores);
@@ -170,19 +171,22 @@ public static class QuantizedScan
         scores = scores[..dots.Length];
         TensorPrimitives.ConvertTruncating<int, float>(dots, scores);
         TensorPrimitives.Multiply(scores, rowScales, scores);
+        ScoresFromDots(metric, scores, queryScale, queryNorm, norms);
+    }
+
+    // Kernel-form scores, in place, from dot products still to be multiplied by the query's factor: the dot
+    // product itself, or for L2 ‖q‖² + ‖v‖² − 2 q·v.
+    private static void ScoresFromDots(DistanceMetric metric, Span<float> dots, float queryFactor, float queryNorm, ReadOnlySpan<float> norms)
+    {
         if (metric == DistanceMetric.L2)
         {
-            TensorPrimitives.Multiply(scores, -2 * queryScale, scores);
-            TensorPrimitives.MultiplyAdd(norms, norms, scores, scores);
-            TensorPrimitives.Add(scores, queryNorm * queryNorm, scores);
+            TensorPrimitives.Multiply(dots, -2 * queryFactor, dots);
+            TensorPrimitives.MultiplyAdd(norms, norms, dots, dots);
+            TensorPrimitives.Add(dots, queryNorm * queryNorm, dots);
         }
         else
         {
-            TensorPrimitives.Multiply(scores, queryScale, scores);
+            TensorPrimitives.Multiply(dots, queryFactor, dots);
         }
     }
-
-    // The kernel-form score from an estimated dot product: L2 ranks by ‖q‖² + ‖v‖² − 2 q·v.
-    private static float EstimatedScore(DistanceMetric metric, float dot, float queryNorm, float vectorNorm) =>
-        metric == DistanceMetric.L2 ? queryNorm * queryNorm + vectorNorm * vectorNorm - 2 * dot : dot;
 }

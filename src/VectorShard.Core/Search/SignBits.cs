@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Numerics;
 
 namespace VectorShard.Core.Search;
@@ -9,6 +10,8 @@ namespace VectorShard.Core.Search;
 /// </summary>
 public static class SignBits
 {
+    private static readonly ConcurrentDictionary<int, float[]> CosineTables = new();
+
     /// <summary>Words of bits per vector of <paramref name="dimension"/> components.</summary>
     public static int WordsFor(int dimension) => (dimension + 63) / 64;
 
@@ -36,6 +39,13 @@ public static class SignBits
 
         return count;
     }
+
+    /// <summary>
+    /// The estimated cosine for every possible count of differing bits (index 0 to <paramref name="dimension"/>),
+    /// computed once per dimension: a prescan looks one up per row instead of computing a cosine.
+    /// </summary>
+    public static float[] CosineTable(int dimension) =>
+        CosineTables.GetOrAdd(dimension, d => Enumerable.Range(0, d + 1).Select(differing => EstimatedCosine(differing, d)).ToArray());
 
     /// <summary>The cosine the Hamming distance estimates: cos(π × differing ÷ dimension).</summary>
     public static float EstimatedCosine(int differing, int dimension) => MathF.Cos(MathF.PI * differing / dimension);
