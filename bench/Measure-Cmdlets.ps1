@@ -59,7 +59,7 @@ New-Item -ItemType Directory -Path $target -Force | Out-Null
 $ingest = foreach ($round in 0..$IngestRounds) {
     # Each shard is closed (which finishes its checkpoint) before the other side's clock starts.
     $cmdletShard = New-VectorShard -Path "$target/cmdlet-$round.vshard" -Dimension 384 -Metric L2
-    $cmdletSeconds = (Measure-Command { $records | Add-Vector -Shard $cmdletShard -BatchSize 10000 }).TotalSeconds
+    $cmdletSeconds = (Measure-Command { $records | Add-Vector -Shard $cmdletShard }).TotalSeconds
     $cmdletShard | Remove-VectorShard -Confirm:$false
     $coreShard = $registry.Create("$target/core-$round.vshard", $coreOptions, $false)
     $coreSeconds = (Measure-Command { $null = $coreShard.Add($list, $false, 0) }).TotalSeconds

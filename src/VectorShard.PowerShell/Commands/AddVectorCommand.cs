@@ -5,15 +5,18 @@ namespace VectorShard.PowerShell.Commands;
 
 /// <summary>
 /// Add-Vector: stores vectors with optional keys and metadata. Input is collected into batches, each
-/// written in one transaction; a bad row stops the command and nothing of its batch is written.
+/// written in one transaction; a bad row stops the command and nothing of its batch is written. A full
+/// batch is written in the background while the next one is collected (<see cref="OverlappedBatchWriter"/>).
 /// </summary>
 [Cmdlet(VerbsCommon.Add, "Vector", SupportsShouldProcess = true, DefaultParameterSetName = VectorSet)]
 [OutputType(typeof(VectorRecord))]
-public sealed class AddVectorCommand : ShardCommandBase
+public sealed class AddVectorCommand : ShardCommandBase, IDisposable
 {
-    private readonly List<VectorInput> _pending = [];
+    private List<VectorInput> _pending = [];
     private Core.Shard? _shard;
+    private OverlappedBatchWriter? _writer;
     private long _received;
+    private long _submitted;
     private long _written;
     private int _progressId;
 
@@ -66,7 +69,11 @@ public sealed class AddVectorCommand : ShardCommandBase
     public SwitchParameter PassThru { get; set; }
 
     /// <inheritdoc />
-    protected override void BeginProcessing() => RunOrStop(() => _shard = OpenShard(Shard), Shard);
+    protected override void BeginProcessing() => RunOrStop(() =>
+    {
+        _shard = OpenShard(Shard);
+        _writer = new OverlappedBatchWriter(_shard, Force);
+    }, Shard);
 
     /// <inheritdoc />
     protected override void ProcessRecord()
@@ -75,53 +82,79 @@ public sealed class AddVectorCommand : ShardCommandBase
         var piped = ParameterSetName == InputObjectSet;
         RunOrStop(() =>
         {
-            if (piped)
+            try
             {
-                _pending.Add(VectorInputArgument.ToInput(InputObject, _received + 1, Key, Metadata));
-                return;
+                _pending.Add(piped ? VectorInputArgument.ToInput(InputObject, _received + 1, Key, Metadata) : FromParameters());
             }
-
-            var label = Key is null ? $"#{_received + 1}" : $"'{Key}'";
-            _pending.Add(new VectorInput(Key, VectorArgument.ToFloats(Vector, label), MetadataArgument.ToDictionary(Metadata, label)));
+            catch
+            {
+                // Earlier rows come first: the batch in flight is finished (or its own error reported) before this one.
+                _writer!.Complete();
+                throw;
+            }
         }, piped ? InputObject : Vector);
         _received++;
         if (_pending.Count >= BatchSize)
         {
-            Flush();
+            Flush(final: false);
         }
     }
 
     /// <inheritdoc />
     protected override void EndProcessing()
     {
-        Flush();
+        Flush(final: true);
         if (_progressId != 0)
         {
             WriteProgress(new ProgressRecord(_progressId, Activity, "Done") { RecordType = ProgressRecordType.Completed });
         }
     }
 
+    /// <summary>Waits for a batch still being written when the command stops early (an error, Ctrl+C).</summary>
+    public void Dispose() => _writer?.Dispose();
+
     private string Activity => $"Adding vectors to {_shard!.Path}";
 
-    private void Flush()
+    private VectorInput FromParameters()
     {
-        if (_pending.Count == 0 || !ShouldProcess(_shard!.Path, $"Add {_pending.Count} vector(s)"))
+        var label = Key is null ? $"#{_received + 1}" : $"'{Key}'";
+        return new VectorInput(Key, VectorArgument.ToFloats(Vector, label), MetadataArgument.ToDictionary(Metadata, label));
+    }
+
+    // Hands the full batch to the writer (which first finishes the one before it) and, at the end, waits for the last.
+    private void Flush(bool final)
+    {
+        if (_pending.Count > 0)
         {
-            _written += _pending.Count;
-            _pending.Clear();
+            var batch = _pending;
+            _pending = [];
+            if (ShouldProcess(_shard!.Path, $"Add {batch.Count} vector(s)"))
+            {
+                var first = _submitted;
+                RunOrStop(() => Written(_writer!.Submit(batch, first)), _shard!.Path);
+            }
+
+            _submitted += batch.Count;
+        }
+
+        if (final)
+        {
+            RunOrStop(() => Written(_writer!.Complete()), _shard!.Path);
+        }
+    }
+
+    private void Written(IReadOnlyList<VectorRecord> records)
+    {
+        if (records.Count == 0)
+        {
             return;
         }
 
-        RunOrStop(() =>
+        _written += records.Count;
+        if (PassThru)
         {
-            var records = _shard!.Add(_pending, Force, firstPosition: _written);
-            _written += _pending.Count;
-            _pending.Clear();
-            if (PassThru)
-            {
-                WriteObject(records, enumerateCollection: true);
-            }
-        }, _shard!.Path);
+            WriteObject(records, enumerateCollection: true);
+        }
 
         // Small inputs finish in one batch: progress only once there is more than one.
         if (_written > BatchSize || _progressId != 0)
