@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+
 namespace VectorShard.Core.Search;
 
 /// <summary>
@@ -17,7 +19,12 @@ public static class ChunkPartition
     public static int Threads(long bytes, int chunkCount, int maxThreads) =>
         bytes < ParallelThresholdBytes ? 1 : Math.Max(1, Math.Min(chunkCount, maxThreads > 0 ? maxThreads : Environment.ProcessorCount));
 
-    /// <summary>Runs <paramref name="scan"/>(first, end) over <paramref name="threads"/> contiguous runs of chunks; the results in run order.</summary>
+    /// <summary>
+    /// Runs <paramref name="scan"/>(first, end) over <paramref name="threads"/> contiguous runs of chunks; the results in
+    /// run order. The caller scans the first run while pool threads are woken for the others, then takes any run no pool
+    /// thread has started. Against Parallel.For, two-thread p50 in the benchmark (W1 and M1 only, three runs each side):
+    /// 10,000 × 1536 1.64–1.68 ms against 1.71–1.99, the MiniLM corpus 1.57–1.74 ms against 1.86–1.95.
+    /// </summary>
     public static T[] Run<T>(int chunkCount, int threads, Func<int, int, T> scan)
     {
         if (threads == 1)
@@ -26,8 +33,52 @@ public static class ChunkPartition
         }
 
         var partial = new T[threads];
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-            partial[t] = scan((int)((long)chunkCount * t / threads), (int)((long)chunkCount * (t + 1) / threads)));
+        var claimed = new int[threads];
+        var unfinished = threads;
+        ExceptionDispatchInfo? failure = null;
+        // Not disposed: a pool thread may still be inside Set when the caller returns. Without a blocked waiter
+        // it holds no kernel handle; with one, the handle's finalizer closes it.
+        var finished = new ManualResetEventSlim();
+
+        // Runs t, unless someone has already claimed it; the last run to finish releases the caller.
+        void RunPart(int t)
+        {
+            if (Interlocked.Exchange(ref claimed[t], 1) != 0)
+            {
+                return;
+            }
+
+            try
+            {
+                partial[t] = scan((int)((long)chunkCount * t / threads), (int)((long)chunkCount * (t + 1) / threads));
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
+            }
+            finally
+            {
+                if (Interlocked.Decrement(ref unfinished) == 0)
+                {
+                    finished.Set();
+                }
+            }
+        }
+
+        for (var t = 1; t < threads; t++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(RunPart, t, preferLocal: false);
+        }
+
+        // The caller scans the first run, then any run no pool thread has started, so a pool thread that wakes
+        // late costs nothing; it waits only for runs already underway elsewhere.
+        for (var t = 0; t < threads; t++)
+        {
+            RunPart(t);
+        }
+
+        finished.Wait();
+        failure?.Throw();
         return partial;
     }
 }
