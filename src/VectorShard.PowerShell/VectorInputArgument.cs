@@ -35,7 +35,13 @@ internal static class VectorInputArgument
             }
         }
 
-        var label = key is null ? $"#{position}" : $"'{key}'";
+        return ToInput(key, vector, metadata, position);
+    }
+
+    /// <summary>The row from its parts as given (a vector value, a key, metadata), named in errors by key or position.</summary>
+    public static VectorInput ToInput(string? key, object? vector, object? metadata, long position)
+    {
+        var label = VectorInput.Label(key, position);
         return new VectorInput(key, VectorArgument.ToFloats(vector, label), MetadataArgument.ToDictionary(metadata, label));
     }
 

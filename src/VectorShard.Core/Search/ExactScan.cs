@@ -19,7 +19,7 @@ public static class ExactScan
     {
         var metric = header.Metric;
         // A float16 BLOB is decoded into this one buffer, row by row.
-        var decoded = header.Precision == StoragePrecision.Float16 ? new float[header.Dimension] : null;
+        var decoded = header.Precision == StoragePrecision.Float16 ? new float[header.Dimension] : [];
         var (sql, parameters) = Query(metric, queryNorm, maxDistance, filter, createdAfter);
         using var statement = new RawStatement(connection, sql);
         for (var i = 0; i < parameters.Count; i++)
@@ -37,18 +37,7 @@ public static class ExactScan
         var limit = DistanceFunction.RankingLimit(metric, maxDistance);
         while (statement.Step())
         {
-            var blob = statement.Blob(1);
-            ReadOnlySpan<float> vector;
-            if (decoded is null)
-            {
-                vector = VectorBlob.AsFloats(blob);
-            }
-            else
-            {
-                VectorBlob.CopyTo(blob, decoded, StoragePrecision.Float16);
-                vector = decoded;
-            }
-
+            var vector = VectorBlob.AsFloats(statement.Blob(1), header.Precision, decoded);
             var score = DistanceFunction.Score(metric, query, vector);
             var distance = DistanceFunction.FromScore(metric, score, queryNorm, (float)statement.Double(2));
             if (distance <= limit && distance <= best.Bound)

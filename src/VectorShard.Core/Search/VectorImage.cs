@@ -25,6 +25,9 @@ public sealed class VectorImage
     private readonly List<Chunk> _chunks = [];
     private readonly Dictionary<long, int> _rowOfId = [];
 
+    // The kinds of codes kept beside the floats for quantized search, each built on its first search.
+    private readonly List<SearchQuantization> _codeKinds = [];
+
     // Decodes one Float16 row for writes, sorting and quantizing (which run under the shard's lock).
     private readonly float[] _rowScratch;
 
@@ -58,9 +61,6 @@ public sealed class VectorImage
     /// <summary>The number of chunks holding rows.</summary>
     public int ChunkCount => (Count + RowsPerChunk - 1) / RowsPerChunk;
 
-    // The kinds of codes kept beside the floats for quantized search, each built on its first search.
-    private readonly List<SearchQuantization> _codeKinds = [];
-
     /// <summary>SQLite's data_version when this image last matched the file.</summary>
     public long DataVersion { get; set; }
 
@@ -71,8 +71,7 @@ public sealed class VectorImage
         using var statement = new RawStatement(connection, "SELECT id, vector, norm FROM vectors");
         while (statement.Step())
         {
-            var vector = precision == StoragePrecision.Float16 ? image.Decode(statement.Blob(1)) : VectorBlob.AsFloats(statement.Blob(1));
-            image.Append(statement.Int64(0), vector, (float)statement.Double(2));
+            image.Append(statement.Int64(0), VectorBlob.AsFloats(statement.Blob(1), precision, image._rowScratch), (float)statement.Double(2));
         }
 
         return image;
@@ -217,16 +216,7 @@ public sealed class VectorImage
         }
 
         var (chunk, offset) = Locate(row);
-        if (chunk.Halves is null)
-        {
-            vector = chunk.Vectors.Slice(offset * Dimension, Dimension);
-        }
-        else
-        {
-            TensorPrimitives.ConvertToSingle(chunk.Halves.AsSpan(offset * Dimension, Dimension), buffer.AsSpan(0, Dimension));
-            vector = buffer.AsMemory(0, Dimension);
-        }
-
+        vector = RowFloats(chunk, offset, buffer);
         norm = chunk.Norms[offset];
         return true;
     }
@@ -307,25 +297,24 @@ public sealed class VectorImage
     private (Chunk Chunk, int Offset) Locate(int row) => (_chunks[row / RowsPerChunk], row % RowsPerChunk);
 
     // One row as floats: in place for float32; for float16 converted into the image's row buffer, valid until its next use.
-    private ReadOnlySpan<float> RowFloats(Chunk chunk, int offset)
+    private ReadOnlySpan<float> RowFloats(Chunk chunk, int offset) => RowFloats(chunk, offset, _rowScratch).Span;
+
+    // One row as floats: in place for float32; for float16 converted into buffer (at least Dimension floats).
+    private ReadOnlyMemory<float> RowFloats(Chunk chunk, int offset, float[] buffer)
     {
         if (chunk.Halves is null)
         {
-            return chunk.Vectors.Span.Slice(offset * Dimension, Dimension);
+            return chunk.Vectors.Slice(offset * Dimension, Dimension);
         }
 
-        TensorPrimitives.ConvertToSingle(chunk.Halves.AsSpan(offset * Dimension, Dimension), _rowScratch);
-        return _rowScratch;
-    }
-
-    private float[] Decode(ReadOnlySpan<byte> blob)
-    {
-        VectorBlob.CopyTo(blob, _rowScratch, StoragePrecision.Float16);
-        return _rowScratch;
+        TensorPrimitives.ConvertToSingle(chunk.Halves.AsSpan(offset * Dimension, Dimension), buffer.AsSpan(0, Dimension));
+        return buffer.AsMemory(0, Dimension);
     }
 
     private sealed class Chunk(int rows, int dimension, StoragePrecision precision)
     {
+        private static readonly int CodeKinds = Enum.GetValues<SearchQuantization>().Length;
+
         // Exactly one of the two holds the rows, by the shard's precision.
         public Memory<float> Vectors { get; } = precision == StoragePrecision.Float16 ? default : AllocateAligned(rows * dimension);
 
@@ -357,8 +346,6 @@ public sealed class VectorImage
             var skip = (int)((64 - address % 64) % 64 / sizeof(float));
             return array.AsMemory(skip, length);
         }
-
-        private static readonly int CodeKinds = Enum.GetValues<SearchQuantization>().Length;
 
         public void AddCodes(SearchQuantization kind, int rowCount, int dimension)
         {

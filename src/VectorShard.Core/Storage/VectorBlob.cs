@@ -62,6 +62,21 @@ public static class VectorBlob
     public static ReadOnlySpan<float> AsFloats(ReadOnlySpan<byte> blob) =>
         BitConverter.IsLittleEndian ? MemoryMarshal.Cast<byte, float>(blob) : ToFloats(blob);
 
+    /// <summary>
+    /// The BLOB's components as floats: in place for float32 (see <see cref="AsFloats(ReadOnlySpan{byte})"/>), decoded
+    /// into <paramref name="buffer"/> (one float per component) for float16.
+    /// </summary>
+    public static ReadOnlySpan<float> AsFloats(ReadOnlySpan<byte> blob, StoragePrecision precision, Span<float> buffer)
+    {
+        if (precision != StoragePrecision.Float16)
+        {
+            return AsFloats(blob);
+        }
+
+        CopyTo(blob, buffer, precision);
+        return buffer[..(blob.Length / 2)];
+    }
+
     /// <summary>A float16 BLOB's halves in place where the CPU is little-endian (no copy); elsewhere a decoded copy.</summary>
     public static ReadOnlySpan<Half> AsHalves(ReadOnlySpan<byte> blob)
     {

@@ -4,5 +4,8 @@ namespace VectorShard.Core.Storage;
 public sealed record VectorInput(string? Key, float[] Vector, IReadOnlyDictionary<string, object?>? Metadata = null)
 {
     /// <summary>How errors name this row: its key, or its position in the batch.</summary>
-    public string Describe(long position) => Key is null ? $"#{position + 1}" : $"'{Key}'";
+    public string Describe(long position) => Label(Key, position + 1);
+
+    /// <summary>How errors name a row: <c>'key'</c>, or <c>#number</c> (counting from 1) for a row without key.</summary>
+    public static string Label(string? key, long number) => key is null ? $"#{number}" : $"'{key}'";
 }

@@ -84,7 +84,9 @@ public sealed class AddVectorCommand : ShardCommandBase, IDisposable
         {
             try
             {
-                _pending.Add(piped ? VectorInputArgument.ToInput(InputObject, _received + 1, Key, Metadata) : FromParameters());
+                _pending.Add(piped
+                    ? VectorInputArgument.ToInput(InputObject, _received + 1, Key, Metadata)
+                    : VectorInputArgument.ToInput(Key, Vector, Metadata, _received + 1));
             }
             catch
             {
@@ -114,12 +116,6 @@ public sealed class AddVectorCommand : ShardCommandBase, IDisposable
     public void Dispose() => _writer?.Dispose();
 
     private string Activity => $"Adding vectors to {_shard!.Path}";
-
-    private VectorInput FromParameters()
-    {
-        var label = Key is null ? $"#{_received + 1}" : $"'{Key}'";
-        return new VectorInput(Key, VectorArgument.ToFloats(Vector, label), MetadataArgument.ToDictionary(Metadata, label));
-    }
 
     // Hands the full batch to the writer (which first finishes the one before it) and, at the end, waits for the last.
     private void Flush(bool final)
