@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using VectorShard.Core.Search.Kernels;
 
 namespace VectorShard.Core.Search;
@@ -65,6 +66,7 @@ public static class ImageScan
     }
 
     // One thread's share: chunks [first, end) against every query.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static TopK[] ScanChunks(VectorImage image, DistanceMetric metric, float[] packed, int queryCount,
         IReadOnlyList<float> queryNorms, int k, float limit, VectorKernel kernel, int first, int end)
     {

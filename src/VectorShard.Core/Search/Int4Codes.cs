@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Runtime.Intrinsics;
 
 namespace VectorShard.Core.Search;
 
@@ -21,6 +21,7 @@ public static class Int4Codes
     public static int BytesFor(int dimension) => (dimension + 1) / 2;
 
     /// <summary>Writes the packed codes of <paramref name="vector"/> (<see cref="BytesFor"/> bytes) and returns its scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Quantize(ReadOnlySpan<float> vector, Span<byte> packed)
     {
         var max = 0f;
@@ -54,19 +55,27 @@ public static class Int4Codes
     }
 
     /// <summary>A query from int8 codes already made (tests give exact codes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Int4Query PrepareQuery(ReadOnlySpan<sbyte> codes, float scale = 1f)
     {
         var bytes = BytesFor(codes.Length);
-        var even = new sbyte[bytes];
-        var odd = new sbyte[bytes];
+        var evenMemory = CacheAligned.Allocate<sbyte>(bytes, pinned: false);
+        var oddMemory = CacheAligned.Allocate<sbyte>(bytes, pinned: false);
+        var even = evenMemory.Span;
+        var odd = oddMemory.Span;
         var sum = 0;
-        for (var i = 0; i < codes.Length; i++)
+        for (var j = 0; j < bytes; j++)
         {
-            (i % 2 == 0 ? even : odd)[i / 2] = codes[i];
-            sum += codes[i];
+            even[j] = codes[2 * j];
+            sum += codes[2 * j];
+            if (2 * j + 1 < codes.Length)
+            {
+                odd[j] = codes[2 * j + 1];
+                sum += codes[2 * j + 1];
+            }
         }
 
-        return new Int4Query(even, odd, Offset * sum, scale, codes.Length);
+        return new Int4Query(evenMemory, oddMemory, Offset * sum, scale, codes.Length);
     }
 
     /// <summary>
@@ -74,7 +83,7 @@ public static class Int4Codes
     /// each), in int32 (exact for dimensions up to 2^31 / (127 × 15)).
     /// </summary>
     // Fully optimized from the first call: the first searches of a session would otherwise run unoptimized code.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void DotRows(Int4Query query, ReadOnlySpan<byte> rows, Span<int> results)
     {
         var bytes = BytesFor(query.Dimension);
@@ -83,8 +92,8 @@ public static class Int4Codes
             throw new ArgumentException($"Expected whole rows of {bytes} bytes and a result per row.");
         }
 
-        ref var even = ref MemoryMarshal.GetArrayDataReference(query.Even);
-        ref var odd = ref MemoryMarshal.GetArrayDataReference(query.Odd);
+        ref var even = ref MemoryMarshal.GetReference(query.Even.Span);
+        ref var odd = ref MemoryMarshal.GetReference(query.Odd.Span);
         ref var r = ref MemoryMarshal.GetReference(rows);
         for (var row = 0; row < rows.Length / bytes; row++)
         {

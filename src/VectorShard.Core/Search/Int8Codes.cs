@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Runtime.Intrinsics;
 
 namespace VectorShard.Core.Search;
 
@@ -12,6 +12,7 @@ namespace VectorShard.Core.Search;
 public static class Int8Codes
 {
     /// <summary>Writes the codes of <paramref name="vector"/> and returns its scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Quantize(ReadOnlySpan<float> vector, Span<sbyte> codes)
     {
         var max = 0f;
@@ -31,6 +32,7 @@ public static class Int8Codes
     }
 
     /// <summary>The codes widened to 16 bits: a query is widened once, then multiplied against every row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static short[] Widen(ReadOnlySpan<sbyte> codes)
     {
         var wide = new short[codes.Length];
@@ -47,7 +49,7 @@ public static class Int8Codes
     /// (exact for dimensions up to 2^31 / 127²), with the query already widened (<see cref="Widen"/>).
     /// </summary>
     // Fully optimized from the first call: the first searches of a session would otherwise run unoptimized code.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void DotRows(ReadOnlySpan<short> query, ReadOnlySpan<sbyte> rows, int dimension, Span<int> results)
     {
         if (query.Length != dimension || rows.Length % dimension != 0 || results.Length < rows.Length / dimension)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace VectorShard.Core.Search;
@@ -19,6 +20,7 @@ public static class ScoreCollector
     /// Offers every row whose distance is within <paramref name="limit"/> and the current k-th best of
     /// <paramref name="best"/>: scores[i] is the kernel's score for the row with norms[i] and ids[i].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Collect(DistanceMetric metric, ReadOnlySpan<float> scores, float queryNorm, ReadOnlySpan<float> norms,
         ReadOnlySpan<long> ids, float limit, TopK best)
     {

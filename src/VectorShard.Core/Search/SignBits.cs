@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace VectorShard.Core.Search;
 
@@ -16,6 +17,7 @@ public static class SignBits
     public static int WordsFor(int dimension) => (dimension + 63) / 64;
 
     /// <summary>Writes the sign bits of <paramref name="vector"/> (bit set = component above zero).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Encode(ReadOnlySpan<float> vector, Span<ulong> bits)
     {
         bits.Clear();
@@ -29,6 +31,7 @@ public static class SignBits
     }
 
     /// <summary>How many bits differ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Hamming(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b)
     {
         var count = 0;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace VectorShard.Core.Search;
 
 /// <summary>
@@ -27,6 +29,7 @@ public sealed class TopK
     public float Bound => Count < _k ? float.PositiveInfinity : _distances[0];
 
     /// <summary>Offers a candidate; keeps it if it is among the k nearest so far.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(long id, float distance)
     {
         if (Count < _k)
@@ -75,6 +78,7 @@ public sealed class TopK
     // Whether (d1, id1) ranks after (d2, id2).
     private static bool Worse(float d1, long id1, float d2, long id2) => d1 > d2 || (d1 == d2 && id1 > id2);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SiftUp(int i)
     {
         while (i > 0)
@@ -90,6 +94,7 @@ public sealed class TopK
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SiftDown(int i)
     {
         while (true)

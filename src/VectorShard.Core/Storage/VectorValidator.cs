@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace VectorShard.Core.Storage;
 
@@ -92,6 +93,7 @@ public static class VectorValidator
     }
 
     // The sum of squares in double precision, widening a SIMD vector of floats at a time.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SumOfSquares(ReadOnlySpan<float> vector)
     {
         var lanes = Vector<float>.Count;

@@ -1,0 +1,29 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace VectorShard.Core.Search;
+
+/// <summary>
+/// Zeroed arrays whose data starts on a 64-byte cache-line boundary. A 64-byte vector load from an unaligned address
+/// touches two cache lines; when the row size is a multiple of 64 bytes, every row of such an array starts aligned,
+/// so the kernels' loads never straddle two lines (1,000,000 × 96 floats measured 15–16.5 ms aligned against
+/// 19–20 ms unaligned per scan; 10,000 × 768 bytes of 4-bit codes 0.13 ms against 0.17).
+/// </summary>
+internal static class CacheAligned
+{
+    private const int LineBytes = 64;
+
+    /// <summary>
+    /// <paramref name="length"/> zeroed elements from a cache-line boundary. <paramref name="pinned"/> keeps them there
+    /// for good (pinned arrays cost more to allocate); unpinned, a garbage collection may move them off it, which only
+    /// costs speed, so it suits buffers that live for one search.
+    /// </summary>
+    public static unsafe Memory<T> Allocate<T>(int length, bool pinned)
+        where T : unmanaged
+    {
+        var array = GC.AllocateArray<T>(length + LineBytes / sizeof(T) - 1, pinned);
+        var address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+        var skip = (int)((LineBytes - address % LineBytes) % LineBytes / (nuint)sizeof(T));
+        return array.AsMemory(skip, length);
+    }
+}
