@@ -158,7 +158,7 @@ Describe 'Get-VectorShard: what it reports' {
         $pragmas.JournalMode | Should -Be 'wal'
         $pragmas.Synchronous | Should -Be 'NORMAL'
         $pragmas.LockingMode | Should -Be 'NORMAL'
-        $pragmas.CacheSizeKiB | Should -Be 65536
+        $pragmas.CacheSizeKiB | Should -Be 16384
         $pragmas.PageSize | Should -Be 4096
         $pragmas.MmapSize | Should -Be 268435456
         $pragmas.WalAutoCheckpoint | Should -Be 1000

@@ -99,7 +99,7 @@ Describe 'New-VectorShard: an in-memory shard' {
 
         $shard.Workload.Kind | Should -Be 'Mixed'
         $shard.Workload.Value | Should -Be 50
-        $shard.Pragmas.CacheSizeKiB | Should -Be 163840
+        $shard.Pragmas.CacheSizeKiB | Should -Be 139264
     }
 
     It 'stores vectors that a later command finds by the memory: path' {

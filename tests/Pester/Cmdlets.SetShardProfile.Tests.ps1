@@ -3,13 +3,13 @@ BeforeAll {
 
     # The pragmas each profile must read back (before any workload tuning).
     $script:ExpectedPragmas = @{
-        Balanced  = @{ JournalMode = 'wal'; Synchronous = 'NORMAL'; LockingMode = 'NORMAL'; CacheSizeKiB = 65536; PageSize = 4096
+        Balanced  = @{ JournalMode = 'wal'; Synchronous = 'NORMAL'; LockingMode = 'NORMAL'; CacheSizeKiB = 16384; PageSize = 4096
             MmapSize = 268435456; WalAutoCheckpoint = 1000; TempStore = 'DEFAULT'; SecureDelete = $false }
-        Durable   = @{ JournalMode = 'wal'; Synchronous = 'FULL'; LockingMode = 'NORMAL'; CacheSizeKiB = 32768; PageSize = 4096
+        Durable   = @{ JournalMode = 'wal'; Synchronous = 'FULL'; LockingMode = 'NORMAL'; CacheSizeKiB = 16384; PageSize = 4096
             MmapSize = 268435456; WalAutoCheckpoint = 100; TempStore = 'DEFAULT'; SecureDelete = $true }
-        Exclusive = @{ JournalMode = 'wal'; Synchronous = 'NORMAL'; LockingMode = 'EXCLUSIVE'; CacheSizeKiB = 65536; PageSize = 4096
+        Exclusive = @{ JournalMode = 'wal'; Synchronous = 'NORMAL'; LockingMode = 'EXCLUSIVE'; CacheSizeKiB = 16384; PageSize = 4096
             MmapSize = 268435456; WalAutoCheckpoint = 1000; TempStore = 'DEFAULT'; SecureDelete = $false }
-        UltraFast = @{ JournalMode = 'memory'; Synchronous = 'OFF'; LockingMode = 'EXCLUSIVE'; CacheSizeKiB = 131072; PageSize = 4096
+        UltraFast = @{ JournalMode = 'memory'; Synchronous = 'OFF'; LockingMode = 'EXCLUSIVE'; CacheSizeKiB = 16384; PageSize = 4096
             MmapSize = 268435456; WalAutoCheckpoint = 1000; TempStore = 'MEMORY'; SecureDelete = $false }
     }
 
@@ -133,11 +133,11 @@ Describe 'Set-ShardProfile: workloads' {
         @{ Workload = 'ReadHeavy'; Value = 50; Cache = 65536; Checkpoint = 1000; TempStore = 'MEMORY' }
         @{ Workload = 'ReadHeavy'; Value = 500; Cache = 131072; Checkpoint = 1000; TempStore = 'MEMORY' }
         @{ Workload = 'ReadHeavy'; Value = 5000; Cache = 262144; Checkpoint = 1000; TempStore = 'MEMORY' }
-        @{ Workload = 'WriteHeavy'; Value = 5000; Cache = 65536; Checkpoint = 5000; TempStore = 'DEFAULT' }
-        @{ Workload = 'WriteHeavy'; Value = 50000; Cache = 65536; Checkpoint = 10000; TempStore = 'DEFAULT' }
-        @{ Workload = 'WriteHeavy'; Value = 10; Cache = 65536; Checkpoint = 1000; TempStore = 'DEFAULT' }
-        @{ Workload = 'Mixed'; Value = 50; Cache = 163840; Checkpoint = 5500; TempStore = 'DEFAULT' }
-        @{ Workload = 'Mixed'; Value = 0; Cache = 65536; Checkpoint = 10000; TempStore = 'DEFAULT' }
+        @{ Workload = 'WriteHeavy'; Value = 5000; Cache = 16384; Checkpoint = 5000; TempStore = 'DEFAULT' }
+        @{ Workload = 'WriteHeavy'; Value = 50000; Cache = 16384; Checkpoint = 10000; TempStore = 'DEFAULT' }
+        @{ Workload = 'WriteHeavy'; Value = 10; Cache = 16384; Checkpoint = 1000; TempStore = 'DEFAULT' }
+        @{ Workload = 'Mixed'; Value = 50; Cache = 139264; Checkpoint = 5500; TempStore = 'DEFAULT' }
+        @{ Workload = 'Mixed'; Value = 0; Cache = 16384; Checkpoint = 10000; TempStore = 'DEFAULT' }
         @{ Workload = 'Mixed'; Value = 100; Cache = 262144; Checkpoint = 1000; TempStore = 'DEFAULT' }
     ) {
         $shard = New-ShardWithVector
@@ -253,7 +253,7 @@ Describe 'Set-ShardProfile: persistence' {
         $child.Pragmas.JournalMode | Should -Be 'wal'
         $child.Pragmas.Synchronous | Should -Be 'FULL'
         $child.Pragmas.SecureDelete | Should -BeTrue
-        $child.Pragmas.CacheSizeKiB | Should -Be 32768
+        $child.Pragmas.CacheSizeKiB | Should -Be 16384
         $child.Pragmas.WalAutoCheckpoint | Should -Be 5000
     }
 
@@ -272,7 +272,7 @@ Describe 'Set-ShardProfile: persistence' {
         $info.Workload.Kind | Should -Be 'Mixed'
         $info.Workload.Value | Should -Be 50
         $info.Pragmas.LockingMode | Should -Be 'EXCLUSIVE'
-        $info.Pragmas.CacheSizeKiB | Should -Be 163840
+        $info.Pragmas.CacheSizeKiB | Should -Be 139264
         $info.Pragmas.WalAutoCheckpoint | Should -Be 5500
         $info.Count | Should -Be 2
     }

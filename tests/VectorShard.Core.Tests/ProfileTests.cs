@@ -13,22 +13,22 @@ public sealed class ProfileTests : IDisposable
     {
         ShardProfile.Balanced => new PragmaSettings
         {
-            JournalMode = "wal", Synchronous = "NORMAL", LockingMode = "NORMAL", CacheSizeKiB = 65536,
+            JournalMode = "wal", Synchronous = "NORMAL", LockingMode = "NORMAL", CacheSizeKiB = 16384,
             MmapSize = 268435456, WalAutoCheckpoint = 1000, TempStore = "DEFAULT", SecureDelete = false,
         },
         ShardProfile.Durable => new PragmaSettings
         {
-            JournalMode = "wal", Synchronous = "FULL", LockingMode = "NORMAL", CacheSizeKiB = 32768,
+            JournalMode = "wal", Synchronous = "FULL", LockingMode = "NORMAL", CacheSizeKiB = 16384,
             MmapSize = 268435456, WalAutoCheckpoint = 100, TempStore = "DEFAULT", SecureDelete = true,
         },
         ShardProfile.Exclusive => new PragmaSettings
         {
-            JournalMode = "wal", Synchronous = "NORMAL", LockingMode = "EXCLUSIVE", CacheSizeKiB = 65536,
+            JournalMode = "wal", Synchronous = "NORMAL", LockingMode = "EXCLUSIVE", CacheSizeKiB = 16384,
             MmapSize = 268435456, WalAutoCheckpoint = 1000, TempStore = "DEFAULT", SecureDelete = false,
         },
         ShardProfile.UltraFast => new PragmaSettings
         {
-            JournalMode = "memory", Synchronous = "OFF", LockingMode = "EXCLUSIVE", CacheSizeKiB = 131072,
+            JournalMode = "memory", Synchronous = "OFF", LockingMode = "EXCLUSIVE", CacheSizeKiB = 16384,
             MmapSize = 268435456, WalAutoCheckpoint = 1000, TempStore = "MEMORY", SecureDelete = false,
         },
         _ => throw new ArgumentOutOfRangeException(nameof(profile)),
@@ -130,7 +130,7 @@ public sealed class ProfileTests : IDisposable
         Assert.Equal("memory", pragmas.JournalMode);
         Assert.Equal("OFF", pragmas.Synchronous);
         Assert.Equal("EXCLUSIVE", pragmas.LockingMode);
-        Assert.Equal(131072, pragmas.CacheSizeKiB);
+        Assert.Equal(16384, pragmas.CacheSizeKiB);
         Assert.Equal("MEMORY", pragmas.TempStore);
         Assert.Equal(4096, pragmas.PageSize);
     }
@@ -231,14 +231,14 @@ public sealed class ProfileTests : IDisposable
             Assert.Equal(Effective(ShardProfile.Balanced) with { WalAutoCheckpoint = 5000 }, write.Pragmas);
 
             var mixed = shard.SetTuning(ShardProfile.Durable, new ShardWorkload(WorkloadKind.Mixed, 50));
-            Assert.Equal(Effective(ShardProfile.Durable) with { CacheSizeKiB = 163840, WalAutoCheckpoint = 5500 }, mixed.Pragmas);
+            Assert.Equal(Effective(ShardProfile.Durable) with { CacheSizeKiB = 139264, WalAutoCheckpoint = 5500 }, mixed.Pragmas);
         }
 
         using (var reopened = Shard.Open(path))
         {
             Assert.Equal(ShardProfile.Durable, reopened.Describe().Profile);
             Assert.Equal(new ShardWorkload(WorkloadKind.Mixed, 50), reopened.Describe().Workload);
-            Assert.Equal(Effective(ShardProfile.Durable) with { CacheSizeKiB = 163840, WalAutoCheckpoint = 5500 }, reopened.Describe().Pragmas);
+            Assert.Equal(Effective(ShardProfile.Durable) with { CacheSizeKiB = 139264, WalAutoCheckpoint = 5500 }, reopened.Describe().Pragmas);
 
             var none = reopened.SetTuning(ShardProfile.Durable, ShardWorkload.None);
             Assert.Equal(Effective(ShardProfile.Durable), none.Pragmas);
@@ -426,7 +426,7 @@ public sealed class ProfileTests : IDisposable
         }
 
         var balancedHalf = PragmaPlan.For(ShardProfile.Balanced, new ShardWorkload(WorkloadKind.Mixed, 50), 0);
-        Assert.Equal(Specified(ShardProfile.Balanced) with { CacheSizeKiB = 163840, WalAutoCheckpoint = 5500 }, balancedHalf);
+        Assert.Equal(Specified(ShardProfile.Balanced) with { CacheSizeKiB = 139264, WalAutoCheckpoint = 5500 }, balancedHalf);
     }
 
     [Fact]
