@@ -122,6 +122,81 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
         Assert.Equal(-1f, SignBits.EstimatedCosine(66, 66), 6);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(63)]
+    [InlineData(64)]
+    [InlineData(65)]
+    [InlineData(384)]
+    [InlineData(1536)]
+    public void SignBits_HammingRows_EqualsHammingOfEachRow(int dimension)
+    {
+        var random = new Random(dimension);
+        var words = SignBits.WordsFor(dimension);
+        var query = new ulong[words];
+        SignBits.Encode(RandomData.Vector(random, dimension), query);
+        var rows = new ulong[37 * words];
+        for (var r = 0; r < 37; r++)
+        {
+            SignBits.Encode(RandomData.Vector(random, dimension), rows.AsSpan(r * words, words));
+        }
+
+        var counts = new int[37];
+        SignBits.HammingRows(query, rows, counts);
+
+        Assert.Equal(Enumerable.Range(0, 37).Select(r => SignBits.Hamming(query, rows.AsSpan(r * words, words))), counts);
+        Assert.Throws<ArgumentException>(() => SignBits.HammingRows(query, rows.AsSpan(0, rows.Length - 1), counts));
+    }
+
+    [Theory]
+    [InlineData(8, 1)]
+    [InlineData(8, 3)]
+    [InlineData(64, 1)]
+    [InlineData(96, 20)]
+    public void Binary_UnderCosine_RescoresTheRowsWithFewestDifferingSigns(int dimension, int oversample)
+    {
+        // The candidates are the K × oversample rows whose sign bits differ least from the query's, those at the
+        // cut-off count taken in the order stored; the answer is the exact top K among them. With 8 dimensions
+        // almost every count is a tie, and with an oversample of 1 the candidates are the answer, so the cut-off rule decides.
+        const int k = 5;
+        var random = new Random(dimension + oversample);
+        using var shard = Shard.Create(MemoryShard.NewPath(), new ShardOptions(dimension, DistanceMetric.Cosine));
+        var stored = shard.Add(Enumerable.Range(0, 700).Select(i => new VectorInput($"r{i}", RandomData.Vector(random, dimension))).ToArray());
+        var query = RandomData.Vector(random, dimension);
+
+        var queryBits = new ulong[SignBits.WordsFor(dimension)];
+        SignBits.Encode(query, queryBits);
+        int Differing(float[] vector)
+        {
+            var bits = new ulong[queryBits.Length];
+            SignBits.Encode(vector, bits);
+            return SignBits.Hamming(queryBits, bits);
+        }
+
+        var expected = stored.Select((row, order) => (row, order, differing: Differing(row.Vector)))
+            .OrderBy(c => c.differing).ThenBy(c => c.order).Take(k * oversample)
+            .Select(c => (c.row.Id, Distance: CosineDistance(query, c.row.Vector)))
+            .OrderBy(c => c.Distance).ThenBy(c => c.Id).Take(k).ToList();
+
+        var actual = shard.Search(query, new SearchOptions(k, MaxThreads: 1, Quantization: SearchQuantization.Binary, Oversample: oversample));
+
+        Assert.Equal(expected.Select(e => e.Id), actual.Select(r => r.Id));
+        Assert.All(expected.Zip(actual), pair => AssertClose(pair.First.Distance, pair.Second.Distance));
+    }
+
+    private static float CosineDistance(float[] a, float[] b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            dot += (double)a[i] * b[i];
+            na += (double)a[i] * a[i];
+            nb += (double)b[i] * b[i];
+        }
+
+        return (float)(1 - dot / Math.Sqrt(na * nb));
+    }
+
     public static TheoryData<DistanceMetric, SearchQuantization> MetricsAndQuantizations()
     {
         var data = new TheoryData<DistanceMetric, SearchQuantization>();

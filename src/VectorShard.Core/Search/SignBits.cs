@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace VectorShard.Core.Search;
 
@@ -41,6 +42,35 @@ public static class SignBits
         }
 
         return count;
+    }
+
+    /// <summary>
+    /// How many bits differ between <paramref name="query"/> and each row of <paramref name="rows"/> (rows of
+    /// query.Length words each, one count per row of <paramref name="counts"/>): one tight pass for a chunk,
+    /// where a call per row cost more than its popcounts.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void HammingRows(ReadOnlySpan<ulong> query, ReadOnlySpan<ulong> rows, Span<int> counts)
+    {
+        var words = query.Length;
+        if (rows.Length < (long)counts.Length * words)
+        {
+            throw new ArgumentException($"{counts.Length} rows of {words} words need {(long)counts.Length * words} words; got {rows.Length}.", nameof(rows));
+        }
+
+        ref var queryWords = ref MemoryMarshal.GetReference(query);
+        ref var row = ref MemoryMarshal.GetReference(rows);
+        for (var r = 0; r < counts.Length; r++)
+        {
+            var count = 0;
+            for (var w = 0; w < words; w++)
+            {
+                count += BitOperations.PopCount(Unsafe.Add(ref queryWords, w) ^ Unsafe.Add(ref row, w));
+            }
+
+            counts[r] = count;
+            row = ref Unsafe.Add(ref row, words);
+        }
     }
 
     /// <summary>

@@ -97,25 +97,34 @@ public sealed class TopK
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SiftDown(int i)
     {
+        // The entry moving down is held aside and written once where it stops, instead of swapped at every level.
+        var distance = _distances[i];
+        var id = _ids[i];
         while (true)
         {
-            var worst = i;
-            foreach (var child in (ReadOnlySpan<int>)[2 * i + 1, 2 * i + 2])
+            var child = 2 * i + 1;
+            if (child >= Count)
             {
-                if (child < Count && Worse(_distances[child], _ids[child], _distances[worst], _ids[worst]))
-                {
-                    worst = child;
-                }
+                break;
             }
 
-            if (worst == i)
+            if (child + 1 < Count && Worse(_distances[child + 1], _ids[child + 1], _distances[child], _ids[child]))
             {
-                return;
+                child++;
             }
 
-            Swap(i, worst);
-            i = worst;
+            if (!Worse(_distances[child], _ids[child], distance, id))
+            {
+                break;
+            }
+
+            _distances[i] = _distances[child];
+            _ids[i] = _ids[child];
+            i = child;
         }
+
+        _distances[i] = distance;
+        _ids[i] = id;
     }
 
     private void Swap(int a, int b)
