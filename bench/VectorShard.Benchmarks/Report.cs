@@ -59,7 +59,7 @@ public static class Report
             var vec = result.Contenders.FirstOrDefault(c => c.Name == Contenders.SqliteVec && c.HasNumbers);
             var peer = result.Contenders.FirstOrDefault(c => c.Name == USearchExact.Name && c.HasNumbers);
             md.AppendLine().AppendLine(Inv, $"## {w.Title}").AppendLine();
-            md.AppendLine(Inv, $"{w.VectorBytes / 1048576.0:N1} MiB of vectors. Memory bandwidth (fastest SIMD sum over a cache-line-aligned copy of these vectors, passes taken before and between the contenders' rounds): " +
+            md.AppendLine(Inv, $"{w.VectorBytes / 1048576.0:N1} MiB of vectors. Memory bandwidth (fastest SIMD sum over a cache-line-aligned copy of these vectors, each pass from memory, passes taken before and between the contenders' rounds): " +
                 $"1 thread {bw.OneThreadGBps:F1} GB/s, 2 threads {bw.TwoThreadsGBps:F1} GB/s → lower bound per exact query " +
                 $"**{Ms(bw.BoundSeconds)} ms** (1 thread), {Ms(bw.TwoThreadBoundSeconds)} ms (2 threads).").AppendLine();
             md.AppendLine(Inv, $"| Contender | Queries | p50 ms | p99 ms | QPS | × bound | vs sqlite-vec | vs USearch | Recall@{w.K} |");
