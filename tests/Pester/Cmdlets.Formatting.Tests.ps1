@@ -27,7 +27,7 @@ Describe 'Format views' {
         $text = Get-VectorShard $Shard.Path | Out-String -Width 200
 
         $text | Should -Match 'Journal\s*:\s*wal, synchronous NORMAL, locking NORMAL'
-        $text | Should -Match 'Cache\s*:\s*65.536 KiB cache, 256 MB mmap, page 4096'
+        $text | Should -Match 'Cache\s*:\s*16.384 KiB cache, 256 MB mmap, page 4096'
         $text | Should -Match 'Checkpoint\s*:\s*every 1000 pages, temp store DEFAULT, secure delete False'
         $text | Should -Match 'Dimension\s*:\s*2'
         $text | Should -Match 'Metric\s*:\s*L2'
