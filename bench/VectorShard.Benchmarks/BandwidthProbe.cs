@@ -10,7 +10,14 @@ namespace VectorShard.Benchmarks;
 /// bytes ÷ single-thread bandwidth is a lower bound on a single-threaded exact query's latency. Each pass
 /// starts from memory, as every contender's query does (the others' turns evict its data between them).
 /// </summary>
-public sealed record BandwidthProbe(long Bytes, double OneThreadGBps, double TwoThreadsGBps)
+/// <param name="Bytes">The bytes streamed per pass.</param>
+/// <param name="OneThreadGBps">The fastest single-thread pass: what sets the bound.</param>
+/// <param name="TwoThreadsGBps">The fastest two-thread pass.</param>
+/// <param name="MedianOneThreadGBps">The median single-thread pass, to read p50 latencies against like for like.</param>
+/// <param name="MedianTwoThreadsGBps">The median two-thread pass.</param>
+/// <param name="Passes">How many passes of each were taken.</param>
+public sealed record BandwidthProbe(long Bytes, double OneThreadGBps, double TwoThreadsGBps,
+    double MedianOneThreadGBps, double MedianTwoThreadsGBps, int Passes)
 {
     /// <summary>The lower bound per exact single-threaded query, in seconds.</summary>
     public double BoundSeconds => Bytes / (OneThreadGBps * 1e9);
@@ -32,8 +39,8 @@ public sealed record BandwidthProbe(long Bytes, double OneThreadGBps, double Two
         private readonly Memory<float> _buffer;
         private readonly float[] _eviction = new float[EvictionFloats];
         private readonly long _bytes;
-        private double _one = double.MaxValue;
-        private double _two = double.MaxValue;
+        private readonly List<double> _one = [];
+        private readonly List<double> _two = [];
         private float _sink;
 
         /// <summary>
@@ -60,8 +67,12 @@ public sealed record BandwidthProbe(long Bytes, double OneThreadGBps, double Two
             return copy;
         }
 
-        /// <summary>The fastest passes so far, as bandwidths.</summary>
-        public BandwidthProbe Best => new(_bytes, _bytes / _one / 1e9, _bytes / _two / 1e9);
+        /// <summary>The fastest passes so far, as bandwidths, with the median ones beside them.</summary>
+        public BandwidthProbe Best => new(_bytes, GBps(_one.Min()), GBps(_two.Min()), GBps(Median(_one)), GBps(Median(_two)), _one.Count);
+
+        private double GBps(double seconds) => _bytes / seconds / 1e9;
+
+        private static double Median(List<double> seconds) => seconds.Order().ElementAt(seconds.Count / 2);
 
         /// <summary>One timed pass on one thread and one on two.</summary>
         public void Sample()
@@ -69,7 +80,7 @@ public sealed record BandwidthProbe(long Bytes, double OneThreadGBps, double Two
             Evict();
             var t = Stopwatch.GetTimestamp();
             _sink += TensorPrimitives.Sum(_buffer.Span);
-            _one = Math.Min(_one, Stopwatch.GetElapsedTime(t).TotalSeconds);
+            _one.Add(Stopwatch.GetElapsedTime(t).TotalSeconds);
 
             var half = _buffer.Length / 2;
             var sums = new float[2];
@@ -85,7 +96,7 @@ public sealed record BandwidthProbe(long Bytes, double OneThreadGBps, double Two
             t = Stopwatch.GetTimestamp();
             sums[0] = TensorPrimitives.Sum(_buffer.Span[..half]);
             worker.Join();
-            _two = Math.Min(_two, Stopwatch.GetElapsedTime(t).TotalSeconds);
+            _two.Add(Stopwatch.GetElapsedTime(t).TotalSeconds);
             _sink += sums[0] + sums[1];
             GC.KeepAlive(_sink);
         }
