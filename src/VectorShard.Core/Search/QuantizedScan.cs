@@ -179,11 +179,8 @@ public static class QuantizedScan
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static TopK FewestDifferingBits(VectorImage image, ulong[] queryBits, float[] cosines, int first, int end, int keep)
     {
-        var rowCount = 0;
-        for (var c = first; c < end; c++)
-        {
-            rowCount += image.GetChunk(c).Ids.Length;
-        }
+        // Every chunk is full but the image's last.
+        var rowCount = Math.Min(image.Count, end * image.RowsPerChunk) - first * image.RowsPerChunk;
 
         var counts = ArrayPool<int>.Shared.Rent(rowCount);
         var at = 0;

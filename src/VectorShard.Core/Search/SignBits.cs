@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace VectorShard.Core.Search;
 
@@ -46,8 +45,8 @@ public static class SignBits
 
     /// <summary>
     /// How many bits differ between <paramref name="query"/> and each row of <paramref name="rows"/> (rows of
-    /// query.Length words each, one count per row of <paramref name="counts"/>): one tight pass for a chunk,
-    /// where a call per row cost more than its popcounts.
+    /// query.Length words each, one count per row of <paramref name="counts"/>): a chunk's counts in one call,
+    /// so that a prescan keeps them for its selection.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void HammingRows(ReadOnlySpan<ulong> query, ReadOnlySpan<ulong> rows, Span<int> counts)
@@ -58,18 +57,9 @@ public static class SignBits
             throw new ArgumentException($"{counts.Length} rows of {words} words need {(long)counts.Length * words} words; got {rows.Length}.", nameof(rows));
         }
 
-        ref var queryWords = ref MemoryMarshal.GetReference(query);
-        ref var row = ref MemoryMarshal.GetReference(rows);
         for (var r = 0; r < counts.Length; r++)
         {
-            var count = 0;
-            for (var w = 0; w < words; w++)
-            {
-                count += BitOperations.PopCount(Unsafe.Add(ref queryWords, w) ^ Unsafe.Add(ref row, w));
-            }
-
-            counts[r] = count;
-            row = ref Unsafe.Add(ref row, words);
+            counts[r] = Hamming(query, rows.Slice(r * words, words));
         }
     }
 
