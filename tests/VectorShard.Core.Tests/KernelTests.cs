@@ -292,6 +292,122 @@ public sealed class KernelTests
         }
     }
 
+    /// <summary>Rows [0, rowCount) of a case in the block-transposed layout, stored at an odd offset like the row-major ones.</summary>
+    private static float[] ToBlocks(ReadOnlySpan<float> rows, int rowCount, int dimension)
+    {
+        var blocks = Enumerable.Repeat(float.NaN, Case.Offset + BlockLayout.PaddedRows(rowCount) * dimension).ToArray();
+        for (var i = 0; i < rowCount; i++)
+        {
+            BlockLayout.Write(rows.Slice(i * dimension, dimension), blocks.AsSpan(Case.Offset), i);
+        }
+
+        return blocks;
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelsAndDimensions))]
+    public void Blocks_MatchTheDoubleReference(string name, int dimension)
+    {
+        var kernel = Kernel(name);
+        var data = new Case(dimension);
+        foreach (var rowCount in (int[])[16, 32, 48])
+        {
+            var blocks = ToBlocks(data.RowSpan(rowCount), rowCount, dimension).AsSpan(Case.Offset);
+            for (var queryCount = 0; queryCount <= MaxQueries; queryCount++)
+            {
+                var dot = Results(queryCount * rowCount);
+                kernel.DotBlocks(data.QuerySpan(0, queryCount), queryCount, blocks, dimension, dot);
+                var squared = Results(queryCount * rowCount);
+                kernel.SquaredDistanceBlocks(data.QuerySpan(0, queryCount), queryCount, blocks, dimension, squared);
+                for (var q = 0; q < queryCount; q++)
+                {
+                    for (var i = 0; i < rowCount; i++)
+                    {
+                        var what = $"d={dimension} rows={rowCount} queries={queryCount} q={q} i={i}";
+                        AssertClose(data.Dot[q, i], data.DotScale[q, i], dot[q * rowCount + i], $"{name} DotBlocks {what}");
+                        AssertClose(data.Squared[q, i], data.Squared[q, i], squared[q * rowCount + i], $"{name} SquaredDistanceBlocks {what}");
+                    }
+                }
+
+                AssertUntouchedAfter(dot, queryCount * rowCount, $"{name} DotBlocks d={dimension} rows={rowCount} queries={queryCount}");
+                AssertUntouchedAfter(squared, queryCount * rowCount, $"{name} SquaredDistanceBlocks d={dimension} rows={rowCount} queries={queryCount}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelNames))]
+    public void Blocks_GiveARowTheSameBitsAtAnyQueryCountAndOnItsOwnBlock(string name)
+    {
+        // Several cache runs of the many-query path, with a ragged last run. A search, a batch and the quantized
+        // rescoring (which scores a candidate's own block) must agree to the bit.
+        var kernel = Kernel(name);
+        const int dimension = 100, rowCount = 1008, queryCount = 9;
+        var random = new Random(11);
+        var rows = Enumerable.Range(0, rowCount * dimension).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var queries = Enumerable.Range(0, queryCount * dimension).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var blocks = ToBlocks(rows, rowCount, dimension).AsSpan(Case.Offset).ToArray();
+        foreach (var squared in (bool[])[false, true])
+        {
+            void Score(ReadOnlySpan<float> q, int count, ReadOnlySpan<float> b, Span<float> results)
+            {
+                if (squared)
+                {
+                    kernel.SquaredDistanceBlocks(q, count, b, dimension, results);
+                }
+                else
+                {
+                    kernel.DotBlocks(q, count, b, dimension, results);
+                }
+            }
+
+            var many = new float[queryCount * rowCount];
+            Score(queries, queryCount, blocks, many);
+            var one = new float[rowCount];
+            var own = new float[BlockLayout.Rows];
+            for (var q = 0; q < queryCount; q++)
+            {
+                var query = queries.AsSpan(q * dimension, dimension);
+                Score(query, 1, blocks, one);
+                for (var i = 0; i < rowCount; i++)
+                {
+                    var block = i / BlockLayout.Rows * BlockLayout.Rows * dimension;
+                    Score(query, 1, blocks.AsSpan(block, BlockLayout.Rows * dimension), own);
+                    var what = $"{name} squared={squared} q={q} i={i}";
+                    Assert.True(BitConverter.SingleToInt32Bits(one[i]) == BitConverter.SingleToInt32Bits(many[q * rowCount + i]),
+                        $"{what}: alone {one[i]:R}, in the batch {many[q * rowCount + i]:R}");
+                    Assert.True(BitConverter.SingleToInt32Bits(one[i]) == BitConverter.SingleToInt32Bits(own[i % BlockLayout.Rows]),
+                        $"{what}: over all rows {one[i]:R}, on its own block {own[i % BlockLayout.Rows]:R}");
+                    var reference = 0.0;
+                    for (var k = 0; k < dimension; k++)
+                    {
+                        double x = query[k], y = rows[i * dimension + k];
+                        reference += squared ? (x - y) * (x - y) : x * y;
+                    }
+
+                    Assert.Equal(reference, one[i], 1e-4);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void BlockLayout_WriteAndRead_RoundTripAndPlaceComponentsByBlock()
+    {
+        const int dimension = 3;
+        var blocks = new float[2 * BlockLayout.Rows * dimension];
+        BlockLayout.Write([1f, 2f, 3f], blocks, 17);
+        // Row 17 is row 1 of the second block: component d at 48 + d × 16 + 1.
+        Assert.Equal([1f, 2f, 3f], new[] { blocks[49], blocks[65], blocks[81] });
+        Assert.Equal(3, blocks.Count(x => x != 0));
+        var row = new float[dimension];
+        BlockLayout.Read(blocks, 17, row);
+        Assert.Equal([1f, 2f, 3f], row);
+        Assert.Equal(0, BlockLayout.PaddedRows(0));
+        Assert.Equal(16, BlockLayout.PaddedRows(1));
+        Assert.Equal(32, BlockLayout.PaddedRows(17));
+    }
+
     [Theory]
     [MemberData(nameof(KernelNames))]
     public void BadArguments_Throw(string name)
@@ -307,6 +423,8 @@ public sealed class KernelTests
         Assert.ThrowsAny<ArgumentException>(() => kernel.DotRowsMany(query, 2, rows, 16, results)); // queries too short
         Assert.ThrowsAny<ArgumentException>(() => kernel.DotRowsMany(query, -1, rows, 16, results));
         Assert.ThrowsAny<ArgumentException>(() => kernel.SquaredDistanceRowsMany(rows, 2, rows, 16, results.AsSpan(0, 3)));
+        Assert.ThrowsAny<ArgumentException>(() => kernel.DotBlocks(query, 1, rows, 4, results)); // 8 rows of 4: half a block
+        Assert.ThrowsAny<ArgumentException>(() => kernel.SquaredDistanceBlocks(query, 1, rows, 1, results.AsSpan(0, 31)));
     }
 
     [Fact]

@@ -79,8 +79,12 @@ public static class ImageScan
         // Float16 rows are widened by the kernel as it reads them, except for large query groups: there the widening,
         // repeated for every four queries, costs more than converting a small block (RowsPerBlock) once for all.
         var widenHalves = image.Precision == StoragePrecision.Float16 && groupSize <= WidenedHalfQueries;
-        var rowsPerCall = Math.Clamp(ScoreBudgetFloats / groupSize, 1, widenHalves ? image.RowsPerChunk : image.RowsPerBlock);
-        var buffer = widenHalves ? [] : image.NewBlockBuffer();
+        // Block-transposed rows are scored in place, a whole number of blocks per call (a chunk is one too).
+        var inBlocks = image.Layout == ImageLayout.Blocks;
+        var rowsPerCall = inBlocks
+            ? Math.Clamp(ScoreBudgetFloats / groupSize / BlockLayout.Rows * BlockLayout.Rows, BlockLayout.Rows, image.RowsPerChunk)
+            : Math.Clamp(ScoreBudgetFloats / groupSize, 1, widenHalves ? image.RowsPerChunk : image.RowsPerBlock);
+        var buffer = widenHalves || inBlocks ? [] : image.NewBlockBuffer();
         // Pooled: up to 256 KiB per call, which would otherwise be a large-object allocation per search. (Should
         // the scan throw, the array is simply not returned.)
         var scores = ArrayPool<float>.Shared.Rent(groupSize * rowsPerCall);
@@ -108,16 +112,22 @@ public static class ImageScan
                 }
             }
 
-            var (_, norms, ids) = image.GetChunk(c);
+            var (norms, ids) = image.GetChunk(c);
             for (var row = 0; row < ids.Length; row += rowsPerCall)
             {
                 var rows = Math.Min(rowsPerCall, ids.Length - row);
+                // Each query's scores: rows of them, or whole blocks of them of which the first rows count.
+                var stride = inBlocks ? BlockLayout.PaddedRows(rows) : rows;
                 for (var start = 0; start < queryCount; start += groupSize)
                 {
                     var group = Math.Min(groupSize, queryCount - start);
-                    var groupScores = scores.AsSpan(0, group * rows);
+                    var groupScores = scores.AsSpan(0, group * stride);
                     var queries = packed.AsSpan(start * dimension, group * dimension);
-                    if (widenHalves)
+                    if (inBlocks)
+                    {
+                        ScoreBlocks(kernel, metric, queries, group, image.GetChunkBlocks(c).Span.Slice(row * dimension, stride * dimension), dimension, groupScores);
+                    }
+                    else if (widenHalves)
                     {
                         ScoreHalves(kernel, metric, queries, group, image.GetChunkHalves(c).Span.Slice(row * dimension, rows * dimension), dimension, groupScores);
                     }
@@ -128,7 +138,7 @@ public static class ImageScan
 
                     for (var q = 0; q < group; q++)
                     {
-                        ScoreCollector.Collect(metric, groupScores.Slice(q * rows, rows), queryNorms[start + q],
+                        ScoreCollector.Collect(metric, groupScores.Slice(q * stride, rows), queryNorms[start + q],
                             norms.Span.Slice(row, rows), ids.Span.Slice(row, rows), limit, best[start + q]);
                     }
                 }
@@ -166,5 +176,18 @@ public static class ImageScan
         }
 
         kernel.DotRowsMany(queries, count, rows, dimension, scores);
+    }
+
+    /// <summary>Block-transposed float32 rows (whole blocks) against a group of queries (one or more).</summary>
+    public static void ScoreBlocks(VectorKernel kernel, DistanceMetric metric, ReadOnlySpan<float> queries, int count,
+        ReadOnlySpan<float> blocks, int dimension, Span<float> scores)
+    {
+        if (metric == DistanceMetric.L2)
+        {
+            kernel.SquaredDistanceBlocks(queries, count, blocks, dimension, scores);
+            return;
+        }
+
+        kernel.DotBlocks(queries, count, blocks, dimension, scores);
     }
 }

@@ -63,21 +63,29 @@ public static class QuantizedScan
         TopK candidates, int k, float limit, VectorKernel kernel)
     {
         var best = new TopK(k);
-        var score = new float[1];
+        var score = new float[BlockLayout.Rows];
         var row = new float[image.Dimension];
         foreach (var (id, _) in candidates.ToSortedArray())
         {
-            image.TryGetRow(id, row, out var vector, out var norm);
-            if (metric == DistanceMetric.L2)
+            if (image.TryGetRowBlock(id, out var block, out var lane, out var norm))
             {
-                kernel.SquaredDistanceRows(query, vector.Span, image.Dimension, score);
+                // Block-transposed rows: the scan's kernel over the row's own block, so its lane has the scan's bits.
+                ImageScan.ScoreBlocks(kernel, metric, query, 1, block.Span, image.Dimension, score);
             }
             else
             {
-                kernel.DotRows(query, vector.Span, image.Dimension, score);
+                image.TryGetRow(id, row, out var vector, out norm);
+                if (metric == DistanceMetric.L2)
+                {
+                    kernel.SquaredDistanceRows(query, vector.Span, image.Dimension, score);
+                }
+                else
+                {
+                    kernel.DotRows(query, vector.Span, image.Dimension, score);
+                }
             }
 
-            var distance = DistanceFunction.FromScore(metric, score[0], queryNorm, norm);
+            var distance = DistanceFunction.FromScore(metric, score[lane], queryNorm, norm);
             if (distance <= limit)
             {
                 best.Add(id, distance);
@@ -118,7 +126,7 @@ public static class QuantizedScan
             for (var c = first; c < end; c++)
             {
                 var (rowCodes, scales) = image.GetChunkCodes(c, kind);
-                var (_, norms, ids) = image.GetChunk(c);
+                var (norms, ids) = image.GetChunk(c);
                 dotRows(rowCodes.Span, dots);
                 EstimatedScores<int>(metric, dots.AsSpan(0, ids.Length), scales.Span, queryScale, queryNorm, norms.Span, scores);
                 ScoreCollector.Collect(metric, scores.AsSpan(0, ids.Length), queryNorm, norms.Span, ids.Span, float.PositiveInfinity, candidates);
@@ -151,7 +159,7 @@ public static class QuantizedScan
             var scores = ArrayPool<float>.Shared.Rent(image.RowsPerChunk);
             for (var c = first; c < end; c++)
             {
-                var (_, norms, ids) = image.GetChunk(c);
+                var (norms, ids) = image.GetChunk(c);
                 var rowCounts = counts.AsSpan(0, ids.Length);
                 SignBits.HammingRows(queryBits, MemoryMarshal.Cast<byte, ulong>(image.GetChunkCodes(c, SearchQuantization.Binary).Codes.Span), rowCounts);
 

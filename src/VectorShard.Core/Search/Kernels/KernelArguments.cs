@@ -47,6 +47,19 @@ internal static class KernelArguments
         return rowCount;
     }
 
+    /// <summary>Checks a call over block-transposed rows (<see cref="BlockLayout"/>) and returns the row count.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Blocks(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> blocks, int dimension, Span<float> results)
+    {
+        var rowCount = Many(queries, queryCount, blocks, dimension, results);
+        if (rowCount % BlockLayout.Rows != 0)
+        {
+            PartialBlock(rowCount);
+        }
+
+        return rowCount;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int RowCount<TRow>(ReadOnlySpan<TRow> rows, int dimension)
     {
@@ -73,6 +86,11 @@ internal static class KernelArguments
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void RaggedRows(int length, int dimension) =>
         throw new ArgumentException($"The rows hold {length} values, not a whole number of {dimension}-component rows.", "rows");
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void PartialBlock(int rowCount) =>
+        throw new ArgumentException($"The blocks hold {rowCount} rows, not a whole number of {BlockLayout.Rows}-row blocks.", "blocks");
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -39,6 +39,14 @@ public abstract class PairwiseKernel<TDot, TSquared> : VectorKernel
     public sealed override void SquaredDistanceRowsMany(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> rows, int dimension, Span<float> results) =>
         Many<TSquared>(queries, queryCount, rows, dimension, results);
 
+    /// <inheritdoc/>
+    public sealed override void DotBlocks(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> blocks, int dimension, Span<float> results) =>
+        Blocks<TDot>(queries, queryCount, blocks, dimension, results);
+
+    /// <inheritdoc/>
+    public sealed override void SquaredDistanceBlocks(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> blocks, int dimension, Span<float> results) =>
+        Blocks<TSquared>(queries, queryCount, blocks, dimension, results);
+
     private static void Rows<TScore>(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dimension, Span<float> results)
         where TScore : struct, IPairScore
     {
@@ -86,5 +94,23 @@ public abstract class PairwiseKernel<TDot, TSquared> : VectorKernel
                 }
             }
         }
+    }
+
+    // Each row gathered from its block, then scored against every query like any other row.
+    private static void Blocks<TScore>(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> blocks, int dimension, Span<float> results)
+        where TScore : struct, IPairScore
+    {
+        var rowCount = KernelArguments.Blocks(queries, queryCount, blocks, dimension, results);
+        var row = ArrayPool<float>.Shared.Rent(dimension);
+        for (var i = 0; i < rowCount; i++)
+        {
+            BlockLayout.Read(blocks, i, row.AsSpan(0, dimension));
+            for (var q = 0; q < queryCount; q++)
+            {
+                results[q * rowCount + i] = TScore.Score(queries.Slice(q * dimension, dimension), row.AsSpan(0, dimension));
+            }
+        }
+
+        ArrayPool<float>.Shared.Return(row);
     }
 }

@@ -46,7 +46,7 @@ internal readonly struct SquaredStep : IKernelStep
 /// masked to zero. Dimensions below one vector fall back to <see cref="ScalarKernel"/>.</item>
 /// </list>
 /// </summary>
-internal abstract class SimdKernel<TOps, TVec> : VectorKernel
+internal abstract partial class SimdKernel<TOps, TVec> : VectorKernel
     where TOps : struct, ISimdOps<TVec>
     where TVec : unmanaged
 {

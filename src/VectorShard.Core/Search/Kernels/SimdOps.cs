@@ -24,6 +24,12 @@ internal interface ISimdOps<TVec>
 
     static abstract TVec Load(ref float source, nuint index);
 
+    /// <summary>Stores <paramref name="value"/> at destination[0..Width).</summary>
+    static abstract void Store(TVec value, ref float destination);
+
+    /// <summary>Every lane set to <paramref name="value"/>.</summary>
+    static abstract TVec Broadcast(float value);
+
     /// <summary>
     /// Width IEEE halves from <paramref name="source"/>[index..] (read as their bits), widened to floats in
     /// registers: every finite half is exactly a float (<see cref="HalfWidening"/>).
@@ -99,6 +105,12 @@ internal readonly struct Sse128Ops : ISimdOps<Vector128<float>>
     public static Vector128<float> Load(ref float source, nuint index) => Vector128.LoadUnsafe(ref source, index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<float> value, ref float destination) => value.StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Broadcast(float value) => Vector128.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> LoadHalf(ref ushort source, nuint index) =>
         HalfWidening.ToSingle(Vector128.WidenLower(Vector128.CreateScalarUnsafe(
             Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref source, index)))).AsUInt16()));
@@ -142,6 +154,12 @@ internal readonly struct Neon128Ops : ISimdOps<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Load(ref float source, nuint index) => Vector128.LoadUnsafe(ref source, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<float> value, ref float destination) => value.StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Broadcast(float value) => Vector128.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> LoadHalf(ref ushort source, nuint index) =>
@@ -194,6 +212,12 @@ internal readonly struct Avx2Ops : ISimdOps<Vector256<float>>
     public static Vector256<float> Load(ref float source, nuint index) => Vector256.LoadUnsafe(ref source, index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<float> value, ref float destination) => value.StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Broadcast(float value) => Vector256.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> LoadHalf(ref ushort source, nuint index) =>
         HalfWidening.ToSingle(Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref source, index)).AsUInt32());
 
@@ -239,6 +263,12 @@ internal readonly struct Avx512Ops : ISimdOps<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Load(ref float source, nuint index) => Vector512.LoadUnsafe(ref source, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector512<float> value, ref float destination) => value.StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Broadcast(float value) => Vector512.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> LoadHalf(ref ushort source, nuint index) =>

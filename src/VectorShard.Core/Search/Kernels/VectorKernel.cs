@@ -33,4 +33,15 @@ public abstract class VectorKernel
 
     /// <summary>The Float16-row counterpart of <see cref="SquaredDistanceRowsMany"/>.</summary>
     public abstract void SquaredDistanceRowsManyHalf(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> rows, int dimension, Span<float> results);
+
+    /// <summary>
+    /// Many queries (one or more) against rows in the block-transposed layout (<see cref="BlockLayout"/>):
+    /// results[q * rowCount + i] = queries[q] · row i, where rowCount = blocks.Length ÷ dimension, a whole number of
+    /// blocks. Every lane sums its row's products in component order, whatever the query count, so a row's score has
+    /// the same bits in a single search, in a batch and when rescored on its own block.
+    /// </summary>
+    public abstract void DotBlocks(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> blocks, int dimension, Span<float> results);
+
+    /// <summary>The squared-distance counterpart of <see cref="DotBlocks"/>.</summary>
+    public abstract void SquaredDistanceBlocks(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> blocks, int dimension, Span<float> results);
 }
