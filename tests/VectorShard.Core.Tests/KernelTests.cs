@@ -134,6 +134,37 @@ public sealed class KernelTests
         }
     }
 
+    /// <summary>
+    /// A Float16 kernel's results (Dot{kernel} and SquaredDistance{kernel}) against sums in double over the rows as
+    /// the halves hold them (row i at rounded[Case.Offset + i × dimension]), and nothing written past them.
+    /// </summary>
+    private static void AssertHalfResults(string name, string kernel, Case data, double[] rounded, int rowCount, int queryCount, float[] dot, float[] squared)
+    {
+        var dimension = data.Dimension;
+        for (var q = 0; q < queryCount; q++)
+        {
+            var query = data.QuerySpan(q, 1);
+            for (var i = 0; i < rowCount; i++)
+            {
+                double expectedDot = 0, scale = 0, expectedSquared = 0;
+                for (var k = 0; k < dimension; k++)
+                {
+                    double x = query[k], y = rounded[Case.Offset + i * dimension + k];
+                    expectedDot += x * y;
+                    scale += Math.Abs(x * y);
+                    expectedSquared += (x - y) * (x - y);
+                }
+
+                var what = $"d={dimension} rows={rowCount} queries={queryCount} q={q} i={i}";
+                AssertClose(expectedDot, scale, dot[q * rowCount + i], $"{name} Dot{kernel} {what}");
+                AssertClose(expectedSquared, expectedSquared, squared[q * rowCount + i], $"{name} SquaredDistance{kernel} {what}");
+            }
+        }
+
+        AssertUntouchedAfter(dot, queryCount * rowCount, $"{name} Dot{kernel} d={dimension} rows={rowCount} queries={queryCount}");
+        AssertUntouchedAfter(squared, queryCount * rowCount, $"{name} SquaredDistance{kernel} d={dimension} rows={rowCount} queries={queryCount}");
+    }
+
     [Theory]
     [MemberData(nameof(KernelsAndDimensions))]
     public void Rows_MatchTheDoubleReference(string name, int dimension)
@@ -209,28 +240,7 @@ public sealed class KernelTests
                 kernel.DotRowsManyHalf(data.QuerySpan(0, queryCount), queryCount, rows, dimension, dot);
                 var squared = Results(queryCount * rowCount);
                 kernel.SquaredDistanceRowsManyHalf(data.QuerySpan(0, queryCount), queryCount, rows, dimension, squared);
-                for (var q = 0; q < queryCount; q++)
-                {
-                    var query = data.QuerySpan(q, 1);
-                    for (var i = 0; i < rowCount; i++)
-                    {
-                        double expectedDot = 0, scale = 0, expectedSquared = 0;
-                        for (var k = 0; k < dimension; k++)
-                        {
-                            double x = query[k], y = rounded[Case.Offset + i * dimension + k];
-                            expectedDot += x * y;
-                            scale += Math.Abs(x * y);
-                            expectedSquared += (x - y) * (x - y);
-                        }
-
-                        var what = $"d={dimension} rows={rowCount} queries={queryCount} q={q} i={i}";
-                        AssertClose(expectedDot, scale, dot[q * rowCount + i], $"{name} DotRowsManyHalf {what}");
-                        AssertClose(expectedSquared, expectedSquared, squared[q * rowCount + i], $"{name} SquaredDistanceRowsManyHalf {what}");
-                    }
-                }
-
-                AssertUntouchedAfter(dot, queryCount * rowCount, $"{name} DotRowsManyHalf d={dimension} rows={rowCount} queries={queryCount}");
-                AssertUntouchedAfter(squared, queryCount * rowCount, $"{name} SquaredDistanceRowsManyHalf d={dimension} rows={rowCount} queries={queryCount}");
+                AssertHalfResults(name, "RowsManyHalf", data, rounded, rowCount, queryCount, dot, squared);
             }
         }
     }
@@ -336,8 +346,47 @@ public sealed class KernelTests
     }
 
     [Theory]
-    [MemberData(nameof(KernelNames))]
-    public void Blocks_GiveARowTheSameBitsAtAnyQueryCountAndOnItsOwnBlock(string name)
+    [MemberData(nameof(KernelsAndDimensions))]
+    public void HalfBlocks_MatchTheDoubleReferenceOnTheRoundedRows(string name, int dimension)
+    {
+        var kernel = Kernel(name);
+        var data = new Case(dimension);
+        var halves = data.Rows.Select(x => (Half)x).ToArray();
+        var rounded = halves.Select(h => (double)(float)h).ToArray();
+        foreach (var rowCount in (int[])[16, 32, 48])
+        {
+            var blocks = Enumerable.Repeat(Half.NaN, Case.Offset + rowCount * dimension).ToArray();
+            for (var i = 0; i < rowCount; i++)
+            {
+                BlockLayout.Write(halves.AsSpan(Case.Offset + i * dimension, dimension), blocks.AsSpan(Case.Offset), i);
+            }
+
+            for (var queryCount = 0; queryCount <= MaxQueries; queryCount++)
+            {
+                var dot = Results(queryCount * rowCount);
+                kernel.DotBlocksHalf(data.QuerySpan(0, queryCount), queryCount, blocks.AsSpan(Case.Offset), dimension, dot);
+                var squared = Results(queryCount * rowCount);
+                kernel.SquaredDistanceBlocksHalf(data.QuerySpan(0, queryCount), queryCount, blocks.AsSpan(Case.Offset), dimension, squared);
+                AssertHalfResults(name, "BlocksHalf", data, rounded, rowCount, queryCount, dot, squared);
+            }
+        }
+    }
+
+    public static TheoryData<string, bool> KernelNamesAndFormats()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (var name in Names())
+        {
+            data.Add(name, false);
+            data.Add(name, true);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelNamesAndFormats))]
+    public void Blocks_GiveARowTheSameBitsAtAnyQueryCountAndOnItsOwnBlock(string name, bool halves)
     {
         // Several cache runs of the many-query path, with a ragged last run. A search, a batch and the quantized
         // rescoring (which scores a candidate's own block) must agree to the bit.
@@ -345,35 +394,40 @@ public sealed class KernelTests
         const int dimension = 100, rowCount = 1008, queryCount = 9;
         var random = new Random(11);
         var rows = Enumerable.Range(0, rowCount * dimension).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        if (halves)
+        {
+            rows = rows.Select(x => (float)(Half)x).ToArray();
+        }
+
         var queries = Enumerable.Range(0, queryCount * dimension).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
         var blocks = ToBlocks(rows, rowCount, dimension).AsSpan(Case.Offset).ToArray();
+        var halfBlocks = blocks.Select(x => (Half)x).ToArray();
         foreach (var squared in (bool[])[false, true])
         {
-            void Score(ReadOnlySpan<float> q, int count, ReadOnlySpan<float> b, Span<float> results)
+            void Score(ReadOnlySpan<float> q, int count, int firstRow, int rows, Span<float> results)
             {
-                if (squared)
+                var size = dimension * rows;
+                switch ((halves, squared))
                 {
-                    kernel.SquaredDistanceBlocks(q, count, b, dimension, results);
-                }
-                else
-                {
-                    kernel.DotBlocks(q, count, b, dimension, results);
+                    case (false, false): kernel.DotBlocks(q, count, blocks.AsSpan(firstRow * dimension, size), dimension, results); break;
+                    case (false, true): kernel.SquaredDistanceBlocks(q, count, blocks.AsSpan(firstRow * dimension, size), dimension, results); break;
+                    case (true, false): kernel.DotBlocksHalf(q, count, halfBlocks.AsSpan(firstRow * dimension, size), dimension, results); break;
+                    case (true, true): kernel.SquaredDistanceBlocksHalf(q, count, halfBlocks.AsSpan(firstRow * dimension, size), dimension, results); break;
                 }
             }
 
             var many = new float[queryCount * rowCount];
-            Score(queries, queryCount, blocks, many);
+            Score(queries, queryCount, 0, rowCount, many);
             var one = new float[rowCount];
             var own = new float[BlockLayout.Rows];
             for (var q = 0; q < queryCount; q++)
             {
                 var query = queries.AsSpan(q * dimension, dimension);
-                Score(query, 1, blocks, one);
+                Score(query, 1, 0, rowCount, one);
                 for (var i = 0; i < rowCount; i++)
                 {
-                    var block = i / BlockLayout.Rows * BlockLayout.Rows * dimension;
-                    Score(query, 1, blocks.AsSpan(block, BlockLayout.Rows * dimension), own);
-                    var what = $"{name} squared={squared} q={q} i={i}";
+                    Score(query, 1, i / BlockLayout.Rows * BlockLayout.Rows, BlockLayout.Rows, own);
+                    var what = $"{name} halves={halves} squared={squared} q={q} i={i}";
                     Assert.True(BitConverter.SingleToInt32Bits(one[i]) == BitConverter.SingleToInt32Bits(many[q * rowCount + i]),
                         $"{what}: alone {one[i]:R}, in the batch {many[q * rowCount + i]:R}");
                     Assert.True(BitConverter.SingleToInt32Bits(one[i]) == BitConverter.SingleToInt32Bits(own[i % BlockLayout.Rows]),
@@ -425,6 +479,7 @@ public sealed class KernelTests
         Assert.ThrowsAny<ArgumentException>(() => kernel.SquaredDistanceRowsMany(rows, 2, rows, 16, results.AsSpan(0, 3)));
         Assert.ThrowsAny<ArgumentException>(() => kernel.DotBlocks(query, 1, rows, 4, results)); // 8 rows of 4: half a block
         Assert.ThrowsAny<ArgumentException>(() => kernel.SquaredDistanceBlocks(query, 1, rows, 1, results.AsSpan(0, 31)));
+        Assert.ThrowsAny<ArgumentException>(() => kernel.DotBlocksHalf(query, 1, new Half[32], 4, results));
     }
 
     [Fact]

@@ -1,11 +1,11 @@
 namespace VectorShard.Core.Search;
 
-/// <summary>How a <see cref="VectorImage"/> keeps its float32 rows in memory.</summary>
+/// <summary>How a <see cref="VectorImage"/> keeps its rows (float32 or Float16) in memory.</summary>
 public enum ImageLayout
 {
-    /// <summary>One row after the other (a Float16 image's halves too).</summary>
+    /// <summary>One row after the other.</summary>
     Rows,
 
-    /// <summary>Block-transposed, 16 rows per block (<see cref="Kernels.BlockLayout"/>): for short float32 rows.</summary>
+    /// <summary>Block-transposed, 16 rows per block (<see cref="Kernels.BlockLayout"/>): for short rows.</summary>
     Blocks,
 }

@@ -26,7 +26,8 @@ public static class ImageScan
     private const int ScoreBudgetFloats = 64 * 1024;
 
     /// <summary>
-    /// Query groups up to this size read Float16 rows widened in registers; larger ones convert blocks first.
+    /// On a row-by-row Float16 image, query groups up to this size read the rows widened in registers; larger ones
+    /// convert blocks first (block-transposed halves are always widened in registers).
     /// Measured per query (W2 100,000 × 384 / W3 1,000,000 × 96): batch 8 1.22 / 2.75 ms widened against
     /// 2.0 / 5.0 converted; batch 64 1.14 / 2.50 widened against 0.80 / 2.15 converted.
     /// </summary>
@@ -78,9 +79,9 @@ public static class ImageScan
         var groupSize = (queryCount + groupCount - 1) / groupCount;
         // Float16 rows are widened by the kernel as it reads them, except for large query groups: there the widening,
         // repeated for every four queries, costs more than converting a small block (RowsPerBlock) once for all.
-        var widenHalves = image.Precision == StoragePrecision.Float16 && groupSize <= WidenedHalfQueries;
-        // Block-transposed rows are scored in place, a whole number of blocks per call (a chunk is one too).
+        // Block-transposed rows (either precision) are scored in place, a whole number of blocks per call (a chunk is one too).
         var inBlocks = image.Layout == ImageLayout.Blocks;
+        var widenHalves = !inBlocks && image.Precision == StoragePrecision.Float16 && groupSize <= WidenedHalfQueries;
         var rowsPerCall = inBlocks
             ? Math.Clamp(ScoreBudgetFloats / groupSize / BlockLayout.Rows * BlockLayout.Rows, BlockLayout.Rows, image.RowsPerChunk)
             : Math.Clamp(ScoreBudgetFloats / groupSize, 1, widenHalves ? image.RowsPerChunk : image.RowsPerBlock);
@@ -125,7 +126,7 @@ public static class ImageScan
                     var queries = packed.AsSpan(start * dimension, group * dimension);
                     if (inBlocks)
                     {
-                        ScoreBlocks(kernel, metric, queries, group, image.GetChunkBlocks(c).Span.Slice(row * dimension, stride * dimension), dimension, groupScores);
+                        ScoreBlocks(kernel, metric, queries, group, image, c, row, stride, groupScores);
                     }
                     else if (widenHalves)
                     {
@@ -178,16 +179,37 @@ public static class ImageScan
         kernel.DotRowsMany(queries, count, rows, dimension, scores);
     }
 
-    /// <summary>Block-transposed float32 rows (whole blocks) against a group of queries (one or more).</summary>
+    /// <summary>
+    /// Rows [<paramref name="row"/>, row + <paramref name="rows"/>) of chunk <paramref name="chunk"/> of a block-transposed
+    /// image (whole blocks: row and rows multiples of 16), float32 or Float16, against a group of queries (one or more).
+    /// </summary>
     public static void ScoreBlocks(VectorKernel kernel, DistanceMetric metric, ReadOnlySpan<float> queries, int count,
-        ReadOnlySpan<float> blocks, int dimension, Span<float> scores)
+        VectorImage image, int chunk, int row, int rows, Span<float> scores)
     {
-        if (metric == DistanceMetric.L2)
+        var dimension = image.Dimension;
+        if (image.Precision == StoragePrecision.Float16)
         {
-            kernel.SquaredDistanceBlocks(queries, count, blocks, dimension, scores);
+            var halves = image.GetChunkHalves(chunk).Span.Slice(row * dimension, rows * dimension);
+            if (metric == DistanceMetric.L2)
+            {
+                kernel.SquaredDistanceBlocksHalf(queries, count, halves, dimension, scores);
+            }
+            else
+            {
+                kernel.DotBlocksHalf(queries, count, halves, dimension, scores);
+            }
+
             return;
         }
 
-        kernel.DotBlocks(queries, count, blocks, dimension, scores);
+        var blocks = image.GetChunkBlocks(chunk).Span.Slice(row * dimension, rows * dimension);
+        if (metric == DistanceMetric.L2)
+        {
+            kernel.SquaredDistanceBlocks(queries, count, blocks, dimension, scores);
+        }
+        else
+        {
+            kernel.DotBlocks(queries, count, blocks, dimension, scores);
+        }
     }
 }

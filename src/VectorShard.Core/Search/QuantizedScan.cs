@@ -67,14 +67,17 @@ public static class QuantizedScan
         var row = new float[image.Dimension];
         foreach (var (id, _) in candidates.ToSortedArray())
         {
-            if (image.TryGetRowBlock(id, out var block, out var lane, out var norm))
+            image.TryLocate(id, out var chunk, out var offset, out var norm);
+            var lane = 0;
+            if (image.Layout == ImageLayout.Blocks)
             {
                 // Block-transposed rows: the scan's kernel over the row's own block, so its lane has the scan's bits.
-                ImageScan.ScoreBlocks(kernel, metric, query, 1, block.Span, image.Dimension, score);
+                lane = offset % BlockLayout.Rows;
+                ImageScan.ScoreBlocks(kernel, metric, query, 1, image, chunk, offset - lane, BlockLayout.Rows, score);
             }
             else
             {
-                image.TryGetRow(id, row, out var vector, out norm);
+                image.TryGetRow(id, row, out var vector, out _);
                 if (metric == DistanceMetric.L2)
                 {
                     kernel.SquaredDistanceRows(query, vector.Span, image.Dimension, score);

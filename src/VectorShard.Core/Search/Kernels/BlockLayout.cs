@@ -15,8 +15,8 @@ public static class BlockLayout
     /// <summary><paramref name="rows"/> rounded up to whole blocks.</summary>
     public static int PaddedRows(int rows) => (rows + Rows - 1) / Rows * Rows;
 
-    /// <summary>Stores <paramref name="vector"/> (a whole row) as row <paramref name="row"/> of <paramref name="blocks"/>.</summary>
-    public static void Write(ReadOnlySpan<float> vector, Span<float> blocks, int row)
+    /// <summary>Stores <paramref name="vector"/> (a whole row, floats or halves) as row <paramref name="row"/> of <paramref name="blocks"/>.</summary>
+    public static void Write<T>(ReadOnlySpan<T> vector, Span<T> blocks, int row)
     {
         var block = blocks[(row / Rows * Rows * vector.Length)..];
         for (int d = 0, at = row % Rows; d < vector.Length; d++, at += Rows)
@@ -26,7 +26,7 @@ public static class BlockLayout
     }
 
     /// <summary>Copies row <paramref name="row"/> of <paramref name="blocks"/> into <paramref name="vector"/> (its length is the dimension).</summary>
-    public static void Read(ReadOnlySpan<float> blocks, int row, Span<float> vector)
+    public static void Read<T>(ReadOnlySpan<T> blocks, int row, Span<T> vector)
     {
         var block = blocks[(row / Rows * Rows * vector.Length)..];
         for (int d = 0, at = row % Rows; d < vector.Length; d++, at += Rows)

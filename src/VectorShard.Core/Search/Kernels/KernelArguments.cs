@@ -49,7 +49,7 @@ internal static class KernelArguments
 
     /// <summary>Checks a call over block-transposed rows (<see cref="BlockLayout"/>) and returns the row count.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Blocks(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> blocks, int dimension, Span<float> results)
+    public static int Blocks<TRow>(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<TRow> blocks, int dimension, Span<float> results)
     {
         var rowCount = Many(queries, queryCount, blocks, dimension, results);
         if (rowCount % BlockLayout.Rows != 0)

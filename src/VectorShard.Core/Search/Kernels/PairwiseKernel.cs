@@ -47,6 +47,14 @@ public abstract class PairwiseKernel<TDot, TSquared> : VectorKernel
     public sealed override void SquaredDistanceBlocks(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> blocks, int dimension, Span<float> results) =>
         Blocks<TSquared>(queries, queryCount, blocks, dimension, results);
 
+    /// <inheritdoc/>
+    public sealed override void DotBlocksHalf(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> blocks, int dimension, Span<float> results) =>
+        HalfBlocks<TDot>(queries, queryCount, blocks, dimension, results);
+
+    /// <inheritdoc/>
+    public sealed override void SquaredDistanceBlocksHalf(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> blocks, int dimension, Span<float> results) =>
+        HalfBlocks<TSquared>(queries, queryCount, blocks, dimension, results);
+
     private static void Rows<TScore>(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, int dimension, Span<float> results)
         where TScore : struct, IPairScore
     {
@@ -105,12 +113,36 @@ public abstract class PairwiseKernel<TDot, TSquared> : VectorKernel
         for (var i = 0; i < rowCount; i++)
         {
             BlockLayout.Read(blocks, i, row.AsSpan(0, dimension));
-            for (var q = 0; q < queryCount; q++)
-            {
-                results[q * rowCount + i] = TScore.Score(queries.Slice(q * dimension, dimension), row.AsSpan(0, dimension));
-            }
+            ScoreRow<TScore>(queries, queryCount, row.AsSpan(0, dimension), results, rowCount, i);
         }
 
         ArrayPool<float>.Shared.Return(row);
+    }
+
+    // Each row gathered from its block and converted to float (exactly), then scored like any other row.
+    private static void HalfBlocks<TScore>(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> blocks, int dimension, Span<float> results)
+        where TScore : struct, IPairScore
+    {
+        var rowCount = KernelArguments.Blocks(queries, queryCount, blocks, dimension, results);
+        var halves = ArrayPool<Half>.Shared.Rent(dimension);
+        var row = ArrayPool<float>.Shared.Rent(dimension);
+        for (var i = 0; i < rowCount; i++)
+        {
+            BlockLayout.Read(blocks, i, halves.AsSpan(0, dimension));
+            TensorPrimitives.ConvertToSingle(halves.AsSpan(0, dimension), row.AsSpan(0, dimension));
+            ScoreRow<TScore>(queries, queryCount, row.AsSpan(0, dimension), results, rowCount, i);
+        }
+
+        ArrayPool<Half>.Shared.Return(halves);
+        ArrayPool<float>.Shared.Return(row);
+    }
+
+    private static void ScoreRow<TScore>(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> row, Span<float> results, int rowCount, int i)
+        where TScore : struct, IPairScore
+    {
+        for (var q = 0; q < queryCount; q++)
+        {
+            results[q * rowCount + i] = TScore.Score(queries.Slice(q * row.Length, row.Length), row);
+        }
     }
 }

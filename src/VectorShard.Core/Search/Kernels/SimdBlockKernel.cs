@@ -5,10 +5,11 @@ using System.Runtime.InteropServices;
 namespace VectorShard.Core.Search.Kernels;
 
 /// <summary>
-/// The kernels over block-transposed rows (<see cref="BlockLayout"/>). Component d of a block's 16 rows is
-/// <see cref="VectorsPerBlock"/> vectors at d × 16 floats from the block's start (one with AVX-512, two with AVX2,
-/// four with SSE/NEON). Each accumulator lane belongs to one (query, row) pair and adds that row's products in
-/// component order, so every path below gives a row the same bits.
+/// The kernels over block-transposed rows (<see cref="BlockLayout"/>), float32 or Float16 (widened as loaded, like the
+/// row kernels' <see cref="HalfRowReader{TOps, TVec}"/>). Component d of a block's 16 rows is <see cref="VectorsPerBlock"/>
+/// vectors at d × 16 elements from the block's start (one with AVX-512, two with AVX2, four with SSE/NEON). Each
+/// accumulator lane belongs to one (query, row) pair and adds that row's products in component order, so every path
+/// below gives a row the same bits.
 /// <list type="bullet">
 /// <item>Blocks are read one after the other, each from start to end: a purely sequential stream. Walking four blocks
 /// side by side (four accumulators for one query) read memory at half the speed (272,000 × 96 from memory: 5.9–8.4 ms
@@ -37,19 +38,45 @@ internal abstract partial class SimdKernel<TOps, TVec>
 
     /// <inheritdoc/>
     public sealed override void DotBlocks(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> blocks, int dimension, Span<float> results) =>
-        Blocks<DotStep>(queries, queryCount, blocks, dimension, results);
+        FloatBlocks<DotStep>(queries, queryCount, blocks, dimension, results);
 
     /// <inheritdoc/>
     public sealed override void SquaredDistanceBlocks(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> blocks, int dimension, Span<float> results) =>
-        Blocks<SquaredStep>(queries, queryCount, blocks, dimension, results);
+        FloatBlocks<SquaredStep>(queries, queryCount, blocks, dimension, results);
+
+    /// <inheritdoc/>
+    public sealed override void DotBlocksHalf(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> blocks, int dimension, Span<float> results) =>
+        HalfBlocks<DotStep>(queries, queryCount, blocks, dimension, results);
+
+    /// <inheritdoc/>
+    public sealed override void SquaredDistanceBlocksHalf(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> blocks, int dimension, Span<float> results) =>
+        HalfBlocks<SquaredStep>(queries, queryCount, blocks, dimension, results);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Blocks<TStep>(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> blocks, int dimension, Span<float> results)
+    private static void FloatBlocks<TStep>(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> blocks, int dimension, Span<float> results)
         where TStep : struct, IKernelStep
     {
         var rowCount = KernelArguments.Blocks(queries, queryCount, blocks, dimension, results);
+        Blocks<TStep, FloatRowReader<TOps, TVec>, float>(queries, queryCount, ref MemoryMarshal.GetReference(blocks), rowCount, dimension, results);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void HalfBlocks<TStep>(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> blocks, int dimension, Span<float> results)
+        where TStep : struct, IKernelStep
+    {
+        var rowCount = KernelArguments.Blocks(queries, queryCount, blocks, dimension, results);
+        Blocks<TStep, HalfRowReader<TOps, TVec>, ushort>(queries, queryCount,
+            ref Unsafe.As<Half, ushort>(ref MemoryMarshal.GetReference(blocks)), rowCount, dimension, results);
+    }
+
+    /// <summary>The block path over rows of either format (see the class remarks); the arguments are checked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Blocks<TStep, TRow, TElement>(ReadOnlySpan<float> queries, int queryCount, ref TElement block0, int rowCount,
+        int dimension, Span<float> results)
+        where TStep : struct, IKernelStep
+        where TRow : struct, IRowReader<TElement, TVec>
+    {
         ref var query0 = ref MemoryMarshal.GetReference(queries);
-        ref var block0 = ref MemoryMarshal.GetReference(blocks);
         ref var result0 = ref MemoryMarshal.GetReference(results);
         var blockCount = rowCount / BlockLayout.Rows;
         var blockFloats = BlockLayout.Rows * dimension;
@@ -70,7 +97,7 @@ internal abstract partial class SimdKernel<TOps, TVec>
         Span<float> scratch = stackalloc float[8 * BlockLayout.Rows];
 
         // Runs of blocks that stay in L2 while every query passes over them (one query: one run of everything).
-        var run = queryCount == 1 ? blockCount : Math.Max(1, RowBlockBytes / (blockFloats * sizeof(float)));
+        var run = queryCount == 1 ? blockCount : Math.Max(1, RowBlockBytes / (blockFloats * Unsafe.SizeOf<TElement>()));
         for (var start = 0; start < blockCount; start += run)
         {
             var end = Math.Min(blockCount, start + run);
@@ -83,7 +110,7 @@ internal abstract partial class SimdKernel<TOps, TVec>
                 {
                     // The first group fetches the next run into cache as it goes: the same block one run on.
                     var next = q == 0 && b + run < blockCount ? b + run : -1;
-                    ManyQueryBlock<TStep>(ref queryGroup, dimension, ref Unsafe.Add(ref block0, (nint)b * blockFloats),
+                    ManyQueryBlock<TStep, TRow, TElement>(ref queryGroup, dimension, ref Unsafe.Add(ref block0, (nint)b * blockFloats),
                         ref Unsafe.Add(ref output, (nint)b * BlockLayout.Rows), rowCount, ref Unsafe.Add(ref block0, (nint)Math.Max(next, b) * blockFloats), next >= 0);
                 }
             }
@@ -92,7 +119,7 @@ internal abstract partial class SimdKernel<TOps, TVec>
             {
                 for (var b = start; b < end; b++)
                 {
-                    ManyQueryBlock<TStep>(ref padded[0], dimension, ref Unsafe.Add(ref block0, (nint)b * blockFloats),
+                    ManyQueryBlock<TStep, TRow, TElement>(ref padded[0], dimension, ref Unsafe.Add(ref block0, (nint)b * blockFloats),
                         ref MemoryMarshal.GetReference(scratch), BlockLayout.Rows, ref block0, prefetch: false);
                     for (var j = 0; j < leftovers; j++)
                     {
@@ -105,7 +132,7 @@ internal abstract partial class SimdKernel<TOps, TVec>
                 ref var output = ref Unsafe.Add(ref result0, (nint)q * rowCount);
                 for (var b = start; b < end; b++)
                 {
-                    OneQueryBlock<TStep>(ref query0, dimension, ref Unsafe.Add(ref block0, (nint)b * blockFloats),
+                    OneQueryBlock<TStep, TRow, TElement>(ref query0, dimension, ref Unsafe.Add(ref block0, (nint)b * blockFloats),
                         ref Unsafe.Add(ref output, (nint)b * BlockLayout.Rows));
                 }
             }
@@ -119,8 +146,9 @@ internal abstract partial class SimdKernel<TOps, TVec>
 
     /// <summary>One query against one block, one accumulator per vector of the block; 16 scores to <paramref name="output"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OneQueryBlock<TStep>(ref float query, int dimension, ref float block, ref float output)
+    private static void OneQueryBlock<TStep, TRow, TElement>(ref float query, int dimension, ref TElement block, ref float output)
         where TStep : struct, IKernelStep
+        where TRow : struct, IRowReader<TElement, TVec>
     {
         var w = (nuint)TOps.Width;
         TVec a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero;
@@ -128,16 +156,16 @@ internal abstract partial class SimdKernel<TOps, TVec>
         for (var d = 0; d < dimension; d++, at += BlockLayout.Rows)
         {
             var x = TOps.Broadcast(Unsafe.Add(ref query, d));
-            a0 = Step<TStep>(x, TOps.Load(ref block, at), a0);
+            a0 = Step<TStep>(x, TRow.Load(ref block, at), a0);
             if (VectorsPerBlock > 1)
             {
-                a1 = Step<TStep>(x, TOps.Load(ref block, at + w), a1);
+                a1 = Step<TStep>(x, TRow.Load(ref block, at + w), a1);
             }
 
             if (VectorsPerBlock > 2)
             {
-                a2 = Step<TStep>(x, TOps.Load(ref block, at + 2 * w), a2);
-                a3 = Step<TStep>(x, TOps.Load(ref block, at + 3 * w), a3);
+                a2 = Step<TStep>(x, TRow.Load(ref block, at + 2 * w), a2);
+                a3 = Step<TStep>(x, TRow.Load(ref block, at + 3 * w), a3);
             }
         }
 
@@ -151,9 +179,10 @@ internal abstract partial class SimdKernel<TOps, TVec>
     /// of the same size) is prefetched per component, so the whole of it by the end.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ManyQueryBlock<TStep>(ref float queries, int dimension, ref float block, ref float output, int rowCount,
-        ref float next, bool prefetch)
+    private static void ManyQueryBlock<TStep, TRow, TElement>(ref float queries, int dimension, ref TElement block, ref float output, int rowCount,
+        ref TElement next, bool prefetch)
         where TStep : struct, IKernelStep
+        where TRow : struct, IRowReader<TElement, TVec>
     {
         var w = (nuint)TOps.Width;
         var v = VectorsPerBlock;
@@ -164,13 +193,13 @@ internal abstract partial class SimdKernel<TOps, TVec>
         {
             if (prefetch)
             {
-                TOps.Prefetch(ref Unsafe.Add(ref next, at));
+                TOps.Prefetch(ref Unsafe.As<TElement, float>(ref Unsafe.Add(ref next, at)));
             }
 
-            var r0 = TOps.Load(ref block, at);
-            var r1 = v > 1 ? TOps.Load(ref block, at + w) : r0;
-            var r2 = v > 2 ? TOps.Load(ref block, at + 2 * w) : r0;
-            var r3 = v > 2 ? TOps.Load(ref block, at + 3 * w) : r0;
+            var r0 = TRow.Load(ref block, at);
+            var r1 = v > 1 ? TRow.Load(ref block, at + w) : r0;
+            var r2 = v > 2 ? TRow.Load(ref block, at + 2 * w) : r0;
+            var r3 = v > 2 ? TRow.Load(ref block, at + 3 * w) : r0;
             a0 = Step<TStep>(QueryComponent(ref queries, 0 / v, dimension, d), Pick(0 % v, r0, r1, r2, r3), a0);
             a1 = Step<TStep>(QueryComponent(ref queries, 1 / v, dimension, d), Pick(1 % v, r0, r1, r2, r3), a1);
             a2 = Step<TStep>(QueryComponent(ref queries, 2 / v, dimension, d), Pick(2 % v, r0, r1, r2, r3), a2);

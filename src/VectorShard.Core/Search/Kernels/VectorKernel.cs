@@ -44,4 +44,13 @@ public abstract class VectorKernel
 
     /// <summary>The squared-distance counterpart of <see cref="DotBlocks"/>.</summary>
     public abstract void SquaredDistanceBlocks(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> blocks, int dimension, Span<float> results);
+
+    /// <summary>
+    /// <see cref="DotBlocks"/> over block-transposed IEEE halves (a Float16 shard's), widened to float as they are
+    /// read. Each lane adds its row's products in component order, as <see cref="DotBlocks"/> does.
+    /// </summary>
+    public abstract void DotBlocksHalf(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> blocks, int dimension, Span<float> results);
+
+    /// <summary>The Float16 counterpart of <see cref="SquaredDistanceBlocks"/>.</summary>
+    public abstract void SquaredDistanceBlocksHalf(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> blocks, int dimension, Span<float> results);
 }
