@@ -103,8 +103,8 @@ for (var run = 0; run < repeats; run++)
 
 Console.WriteLine();
 Console.WriteLine("| Backend | Kernel | TP width | Dot 1536, L1 (ns) | DotRows 10k×1536 ms (GB/s) | DotRows 100k×384 ms (GB/s) | " +
-    "SqDistRows 10k×1536 ms | Many b1 ms/q | Many b8 ms/q (×b1) | Many b64 ms/q (×b1) | SqDistMany b8 ms/q |");
-Console.WriteLine("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+    "SqDistRows 10k×1536 ms | Many b1 ms/q | Many b8 ms/q (×b1) | Many b64 ms/q (×b1) | SqDistMany b8 ms/q | DotBlocks 100k×384 ms (GB/s) |");
+Console.WriteLine("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
 foreach (var ((backend, kernel), list) in samples)
 {
     double M(Func<Child.Figures, double> field)
@@ -118,7 +118,8 @@ foreach (var ((backend, kernel), list) in samples)
     Console.WriteLine(
         $"| {backend} | {kernel} | {widths[backend]} | {M(f => f.DotNs):F1} | {Ms(M(f => f.RowsBig))} ({GBs(M(f => f.RowsBig), Child.BigFloats)}) | " +
         $"{Ms(M(f => f.RowsWide))} ({GBs(M(f => f.RowsWide), Child.WideFloats)}) | {Ms(M(f => f.SqRows))} | {Ms(M(f => f.Many1))} | " +
-        $"{Ms(M(f => f.Many8))} ({M(f => f.Many1 / f.Many8):F1}×) | {Ms(M(f => f.Many64))} ({M(f => f.Many1 / f.Many64):F1}×) | {Ms(M(f => f.SqMany8))} |");
+        $"{Ms(M(f => f.Many8))} ({M(f => f.Many1 / f.Many8):F1}×) | {Ms(M(f => f.Many64))} ({M(f => f.Many1 / f.Many64):F1}×) | {Ms(M(f => f.SqMany8))} | " +
+        $"{Ms(M(f => f.BlocksWide))} ({GBs(M(f => f.BlocksWide), Child.WideFloats)}) |");
 }
 
 Console.WriteLine();
@@ -135,13 +136,14 @@ internal static class Child
     public const int WideFloats = 100_000 * 384;
 
     /// <summary>One child's figures for one kernel: seconds per call (per query for the batches), ns for the dot.</summary>
-    public sealed record Figures(double DotNs, double RowsBig, double RowsWide, double SqRows, double Many1, double Many8, double Many64, double SqMany8)
+    public sealed record Figures(double DotNs, double RowsBig, double RowsWide, double SqRows, double Many1, double Many8, double Many64, double SqMany8,
+        double BlocksWide)
     {
         private const string Prefix = "FIGURES|";
 
         public string Format(string kernel, string width) =>
             Prefix + string.Join('|', new[] { kernel, width }.Concat(
-                new[] { DotNs, RowsBig, RowsWide, SqRows, Many1, Many8, Many64, SqMany8 }.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
+                new[] { DotNs, RowsBig, RowsWide, SqRows, Many1, Many8, Many64, SqMany8, BlocksWide }.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
 
         public static bool TryParse(string line, out string kernel, out string width, out Figures figures)
         {
@@ -154,7 +156,7 @@ internal static class Child
 
             var parts = line[Prefix.Length..].Split('|');
             var v = parts[2..].Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToArray();
-            (kernel, width, figures) = (parts[0], parts[1], new Figures(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]));
+            (kernel, width, figures) = (parts[0], parts[1], new Figures(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]));
             return true;
         }
     }
@@ -205,9 +207,15 @@ internal static class Child
 
         var sqMany = Pair(kernels, kernel => () => kernel.SquaredDistanceRowsMany(queries.AsSpan(0, 8 * 1536), 8, big, 1536, results), budget);
 
+        // (4) One query over the 100,000 × 384 rows block-transposed (BlockLayout), as the search image keeps them: in
+        // a pinned array from a 64-byte boundary, as the image's chunks are. (TensorPrimitives has no such kernel; its
+        // column gathers each row and scores it pair by pair.)
+        var blocks = AlignedBlocks(wide, 384);
+        var blocksWide = Pair(kernels, kernel => () => kernel.DotBlocks(queries.AsSpan(0, 384), 1, blocks.Span, 384, results.AsSpan(0, 100_000)), budget);
+
         for (var k = 0; k < kernels.Length; k++)
         {
-            var figures = new Figures(dotNs[k], rowsBig[k], rowsWide[k], sqRows[k], Many(0, k), Many(1, k), Many(2, k), sqMany[k] / 8);
+            var figures = new Figures(dotNs[k], rowsBig[k], rowsWide[k], sqRows[k], Many(0, k), Many(1, k), Many(2, k), sqMany[k] / 8, blocksWide[k]);
             Console.WriteLine(figures.Format(k == 0 ? "hand-written" : "TensorPrimitives", width));
         }
 
@@ -223,6 +231,23 @@ internal static class Child
         }
 
         return data;
+    }
+
+    private static Memory<float> AlignedBlocks(float[] rows, int dimension)
+    {
+        // Pinned, so the address read once stays valid.
+        var array = GC.AllocateUninitializedArray<float>(rows.Length + 16, pinned: true);
+        var handle = GCHandle.Alloc(array, GCHandleType.Pinned);
+        var skip = (int)((64 - handle.AddrOfPinnedObject() % 64) % 64 / sizeof(float));
+        handle.Free();
+
+        var blocks = array.AsMemory(skip, rows.Length);
+        for (var i = 0; i < rows.Length / dimension; i++)
+        {
+            BlockLayout.Write(rows.AsSpan(i * dimension, dimension), blocks.Span, i);
+        }
+
+        return blocks;
     }
 
     /// <summary>The same measurement for each kernel, interleaved.</summary>
