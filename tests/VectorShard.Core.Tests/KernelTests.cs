@@ -457,6 +457,10 @@ public sealed class KernelTests
         var row = new float[dimension];
         BlockLayout.Read(blocks, 17, row);
         Assert.Equal([1f, 2f, 3f], row);
+        var halves = blocks.Select(x => (Half)x).ToArray();
+        var widened = new float[dimension];
+        BlockLayout.Read(halves, 17, widened);
+        Assert.Equal([1f, 2f, 3f], widened);
         Assert.Equal(0, BlockLayout.PaddedRows(0));
         Assert.Equal(16, BlockLayout.PaddedRows(1));
         Assert.Equal(32, BlockLayout.PaddedRows(17));

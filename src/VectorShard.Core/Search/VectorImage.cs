@@ -51,7 +51,7 @@ public sealed class VectorImage
     // Decodes one Float16 or block-transposed row for writes, sorting and quantizing (which run under the shard's lock).
     private readonly float[] _rowScratch;
 
-    // One Float16 row's halves, for writes into (and reads from) a block-transposed Float16 image.
+    // One Float16 row's halves, for writes into a block-transposed Float16 image (under the shard's lock).
     private readonly Half[] _halfScratch;
 
     private VectorImage(int dimension, StoragePrecision precision, ImageLayout layout)
@@ -414,8 +414,8 @@ public sealed class VectorImage
     {
         if (chunk.Halves is not null && Layout == ImageLayout.Blocks)
         {
-            BlockLayout.Read<Half>(chunk.Halves, offset, _halfScratch);
-            TensorPrimitives.ConvertToSingle(_halfScratch, floats);
+            // No shared scratch here: readers with their own buffers may run on several threads.
+            BlockLayout.Read(chunk.Halves, offset, floats);
         }
         else if (chunk.Halves is not null)
         {

@@ -34,4 +34,14 @@ public static class BlockLayout
             vector[d] = block[at];
         }
     }
+
+    /// <summary>Row <paramref name="row"/> of Float16 <paramref name="blocks"/>, widened into <paramref name="vector"/> (its length is the dimension).</summary>
+    public static void Read(ReadOnlySpan<Half> blocks, int row, Span<float> vector)
+    {
+        var block = blocks[(row / Rows * Rows * vector.Length)..];
+        for (int d = 0, at = row % Rows; d < vector.Length; d++, at += Rows)
+        {
+            vector[d] = (float)block[at];
+        }
+    }
 }

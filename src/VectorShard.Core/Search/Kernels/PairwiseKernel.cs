@@ -124,16 +124,13 @@ public abstract class PairwiseKernel<TDot, TSquared> : VectorKernel
         where TScore : struct, IPairScore
     {
         var rowCount = KernelArguments.Blocks(queries, queryCount, blocks, dimension, results);
-        var halves = ArrayPool<Half>.Shared.Rent(dimension);
         var row = ArrayPool<float>.Shared.Rent(dimension);
         for (var i = 0; i < rowCount; i++)
         {
-            BlockLayout.Read(blocks, i, halves.AsSpan(0, dimension));
-            TensorPrimitives.ConvertToSingle(halves.AsSpan(0, dimension), row.AsSpan(0, dimension));
+            BlockLayout.Read(blocks, i, row.AsSpan(0, dimension));
             ScoreRow<TScore>(queries, queryCount, row.AsSpan(0, dimension), results, rowCount, i);
         }
 
-        ArrayPool<Half>.Shared.Return(halves);
         ArrayPool<float>.Shared.Return(row);
     }
 
