@@ -9,7 +9,8 @@ namespace VectorShard.Core.Search;
 
 /// <summary>
 /// The hot copy of a shard's vectors that exact search scans: rows packed contiguously in chunks of about
-/// 1 MiB (so a chunk stays in cache while a batch of queries passes over it), with their ids and norms.
+/// 1 MiB (so a chunk stays in cache while a batch of queries passes over it), with their ids and norms. The chunks'
+/// rows and codes are carved from large pinned slabs (<see cref="PinnedArena{T}"/>: huge pages where Linux offers them).
 /// Stepping SQLite row by row costs more than the arithmetic, so search reads this instead; the shard
 /// keeps it coherent with its own writes and rebuilds it when another connection has written
 /// (PRAGMA data_version). Removal moves the last row into the hole, so rows stay dense.
@@ -53,6 +54,11 @@ public sealed class VectorImage
 
     // One Float16 row's halves, for writes into a block-transposed Float16 image (under the shard's lock).
     private readonly Half[] _halfScratch;
+
+    // Where the chunks' rows and codes live: large pinned slabs, on huge pages where the OS offers them.
+    private readonly PinnedArena<float> _floats = new();
+    private readonly PinnedArena<Half> _halves = new();
+    private readonly PinnedArena<byte> _codes = new();
 
     private VectorImage(int dimension, StoragePrecision precision, ImageLayout layout)
     {
@@ -112,6 +118,11 @@ public sealed class VectorImage
         {
             DataVersion = connection.ScalarInteger("PRAGMA data_version"),
         };
+        // One slab for the rows there are, rather than a series of growing ones.
+        var rows = connection.ScalarInteger("SELECT count(*) FROM vectors");
+        var elements = (rows + image.RowsPerChunk - 1) / image.RowsPerChunk * image.RowsPerChunk * dimension;
+        image._floats.Reserve(precision == StoragePrecision.Float32 ? elements : 0);
+        image._halves.Reserve(precision == StoragePrecision.Float16 ? elements : 0);
         using var statement = new RawStatement(connection, "SELECT id, vector, norm FROM vectors");
         while (statement.Step())
         {
@@ -150,7 +161,7 @@ public sealed class VectorImage
     /// </summary>
     public ReadOnlyMemory<Half> GetChunkHalves(int index)
     {
-        return _chunks[index].Halves.AsMemory(0, StoredRows(index) * Dimension);
+        return _chunks[index].Halves[..(StoredRows(index) * Dimension)];
     }
 
     /// <summary>A per-thread buffer for <see cref="GetRows"/>: <see cref="RowsPerBlock"/> rows of floats, or empty where rows are read in place.</summary>
@@ -249,9 +260,10 @@ public sealed class VectorImage
             throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a quantization");
         }
 
+        _codes.Reserve((long)_chunks.Count * RowsPerChunk * RowCodes.BytesPerRow(kind, Dimension));
         foreach (var chunk in _chunks)
         {
-            chunk.AddCodes(kind, RowsPerChunk, Dimension);
+            chunk.AddCodes(kind, RowsPerChunk, Dimension, _codes);
         }
 
         _codeKinds.Add(kind);
@@ -342,10 +354,13 @@ public sealed class VectorImage
     {
         if (Count == _chunks.Count * RowsPerChunk)
         {
-            var chunk = new Chunk(RowsPerChunk, Dimension, Precision);
+            var size = RowsPerChunk * Dimension;
+            var chunk = Precision == StoragePrecision.Float16
+                ? new Chunk(RowsPerChunk, default, _halves.Allocate(size))
+                : new Chunk(RowsPerChunk, _floats.Allocate(size), default);
             foreach (var kind in _codeKinds)
             {
-                chunk.AddCodes(kind, RowsPerChunk, Dimension);
+                chunk.AddCodes(kind, RowsPerChunk, Dimension, _codes);
             }
 
             _chunks.Add(chunk);
@@ -358,10 +373,10 @@ public sealed class VectorImage
     private void Write(int row, long id, ReadOnlySpan<float> vector, float norm)
     {
         var (chunk, offset) = Locate(row);
-        if (chunk.Halves is not null && Layout == ImageLayout.Blocks)
+        if (!chunk.Halves.IsEmpty && Layout == ImageLayout.Blocks)
         {
             TensorPrimitives.ConvertToHalf(vector, _halfScratch);
-            BlockLayout.Write<Half>(_halfScratch, chunk.Halves, offset);
+            BlockLayout.Write<Half>(_halfScratch, chunk.Halves.Span, offset);
             // Codes and sign bits describe the row as stored, even if the caller passed unrounded floats.
             vector = RowFloats(chunk, offset);
         }
@@ -369,13 +384,13 @@ public sealed class VectorImage
         {
             BlockLayout.Write(vector, chunk.Vectors.Span, offset);
         }
-        else if (chunk.Halves is null)
+        else if (chunk.Halves.IsEmpty)
         {
             vector.CopyTo(chunk.Vectors.Span.Slice(offset * Dimension, Dimension));
         }
         else
         {
-            TensorPrimitives.ConvertToHalf(vector, chunk.Halves.AsSpan(offset * Dimension, Dimension));
+            TensorPrimitives.ConvertToHalf(vector, chunk.Halves.Span.Slice(offset * Dimension, Dimension));
             // Codes and sign bits describe the row as stored, even if the caller passed unrounded floats.
             vector = RowFloats(chunk, offset);
         }
@@ -412,14 +427,14 @@ public sealed class VectorImage
     // One row copied into floats (Dimension of them), from any layout.
     private void RowFloats(Chunk chunk, int offset, Span<float> floats)
     {
-        if (chunk.Halves is not null && Layout == ImageLayout.Blocks)
+        if (!chunk.Halves.IsEmpty && Layout == ImageLayout.Blocks)
         {
             // No shared scratch here: readers with their own buffers may run on several threads.
-            BlockLayout.Read(chunk.Halves, offset, floats);
+            BlockLayout.Read(chunk.Halves.Span, offset, floats);
         }
-        else if (chunk.Halves is not null)
+        else if (!chunk.Halves.IsEmpty)
         {
-            TensorPrimitives.ConvertToSingle(chunk.Halves.AsSpan(offset * Dimension, Dimension), floats);
+            TensorPrimitives.ConvertToSingle(chunk.Halves.Span.Slice(offset * Dimension, Dimension), floats);
         }
         else if (Layout == ImageLayout.Blocks)
         {
@@ -431,14 +446,15 @@ public sealed class VectorImage
         }
     }
 
-    private sealed class Chunk(int rows, int dimension, StoragePrecision precision)
+    // Exactly one of vectors and halves holds the rows, by the shard's precision (either row by row or in blocks).
+    private sealed class Chunk(int rows, Memory<float> vectors, Memory<Half> halves)
     {
         private static readonly int CodeKinds = Enum.GetValues<SearchQuantization>().Length;
 
-        // Exactly one of the two holds the rows, by the shard's precision (float32 rows either row by row or in blocks).
-        public Memory<float> Vectors { get; } = precision == StoragePrecision.Float16 ? default : CacheAligned.Allocate<float>(rows * dimension, pinned: true);
+        public Memory<float> Vectors { get; } = vectors;
 
-        public Half[]? Halves { get; } = precision == StoragePrecision.Float16 ? new Half[rows * dimension] : null;
+        /// <summary>Empty for a float32 image.</summary>
+        public Memory<Half> Halves { get; } = halves;
 
         public float[] Norms { get; } = new float[rows];
 
@@ -453,10 +469,10 @@ public sealed class VectorImage
 
         public float[]?[] Scales { get; } = new float[CodeKinds][];
 
-        public void AddCodes(SearchQuantization kind, int rowCount, int dimension)
+        public void AddCodes(SearchQuantization kind, int rowCount, int dimension, PinnedArena<byte> arena)
         {
             // Cache-line aligned like the vectors (and so 8-byte aligned, as sign bits are read as words).
-            Codes[(int)kind] = CacheAligned.Allocate<byte>(rowCount * RowCodes.BytesPerRow(kind, dimension), pinned: true);
+            Codes[(int)kind] = arena.Allocate(rowCount * RowCodes.BytesPerRow(kind, dimension));
             Scales[(int)kind] = new float[rowCount];
         }
 
