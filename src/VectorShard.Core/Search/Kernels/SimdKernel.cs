@@ -44,6 +44,7 @@ internal readonly struct SquaredStep : IKernelStep
 /// address, then aligned loads (see <see cref="FloatRowReader{TOps, TVec}.Head"/> for what that is worth). Tails (dimension not a
 /// multiple of the width) reload the last full vector, overlapping the previous one, with the already-counted lanes
 /// masked to zero. Dimensions below one vector fall back to <see cref="ScalarKernel"/>.</item>
+/// <item>Block-transposed rows (the *Blocks methods) have their own loops, in SimdBlockKernel.cs.</item>
 /// </list>
 /// </summary>
 internal abstract partial class SimdKernel<TOps, TVec> : VectorKernel

@@ -1,9 +1,9 @@
 namespace VectorShard.Core.Search.Kernels;
 
 /// <summary>
-/// Distance arithmetic over blocks of rows stored contiguously (row i at rows[i*dimension..]), so that
-/// one virtual call covers many rows. One implementation per <see cref="SimdBackend"/>;
-/// <see cref="VectorKernels"/> picks the one for this CPU.
+/// Distance arithmetic over many rows per call, so that one virtual call covers many rows: rows stored one after the
+/// other (row i at rows[i*dimension..]; the *Rows methods) or block-transposed (<see cref="BlockLayout"/>; the *Blocks
+/// methods). One implementation per <see cref="SimdBackend"/>; <see cref="VectorKernels"/> picks the one for this CPU.
 /// </summary>
 public abstract class VectorKernel
 {
