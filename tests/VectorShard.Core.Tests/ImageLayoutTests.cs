@@ -91,9 +91,9 @@ public sealed class ImageLayoutTests : IDisposable
         var (a, b) = (new float[dimension], new float[dimension]);
         foreach (var id in ids)
         {
-            Assert.True(rows.TryGetRow(id, a, out var expected, out var expectedNorm));
-            Assert.True(blocks.TryGetRow(id, b, out var actual, out var actualNorm));
-            Assert.Equal(expected.ToArray(), actual.ToArray());
+            Assert.True(rows.TryLocate(id, out var expectedChunk, out var expectedRow, out var expectedNorm));
+            Assert.True(blocks.TryLocate(id, out var actualChunk, out var actualRow, out var actualNorm));
+            Assert.Equal(rows.GetRows(expectedChunk, expectedRow, 1, a).ToArray(), blocks.GetRows(actualChunk, actualRow, 1, b).ToArray());
             Assert.Equal(expectedNorm, actualNorm);
         }
 

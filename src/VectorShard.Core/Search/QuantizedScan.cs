@@ -77,14 +77,14 @@ public static class QuantizedScan
             }
             else
             {
-                image.TryGetRow(id, row, out var vector, out _);
+                var vector = image.GetRows(chunk, offset, 1, row);
                 if (metric == DistanceMetric.L2)
                 {
-                    kernel.SquaredDistanceRows(query, vector.Span, image.Dimension, score);
+                    kernel.SquaredDistanceRows(query, vector, image.Dimension, score);
                 }
                 else
                 {
-                    kernel.DotRows(query, vector.Span, image.Dimension, score);
+                    kernel.DotRows(query, vector, image.Dimension, score);
                 }
             }
 

@@ -275,33 +275,6 @@ public sealed class VectorImage
     }
 
     /// <summary>
-    /// The vector and norm of the row with this id, or false if there is none. A Float16 or block-transposed row is copied into
-    /// <paramref name="buffer"/> (at least <see cref="Dimension"/> floats), which the returned vector then views.
-    /// </summary>
-    public bool TryGetRow(long id, float[] buffer, out ReadOnlyMemory<float> vector, out float norm)
-    {
-        if (!_rowOfId.TryGetValue(id, out var row))
-        {
-            (vector, norm) = (default, 0);
-            return false;
-        }
-
-        var (chunk, offset) = Locate(row);
-        if (_rowScratch.Length == 0)
-        {
-            vector = chunk.Vectors.Slice(offset * Dimension, Dimension);
-        }
-        else
-        {
-            RowFloats(chunk, offset, buffer.AsSpan(0, Dimension));
-            vector = buffer.AsMemory(0, Dimension);
-        }
-
-        norm = chunk.Norms[offset];
-        return true;
-    }
-
-    /// <summary>
     /// Where the row with this id is: its chunk, its row within the chunk and its norm, or false if there is none.
     /// (A block-transposed row is best scored on its whole block, which gives it the same bits as a scan does.)
     /// </summary>
@@ -373,10 +346,15 @@ public sealed class VectorImage
     private void Write(int row, long id, ReadOnlySpan<float> vector, float norm)
     {
         var (chunk, offset) = Locate(row);
-        if (!chunk.Halves.IsEmpty && Layout == ImageLayout.Blocks)
+        if (!chunk.Halves.IsEmpty)
         {
-            TensorPrimitives.ConvertToHalf(vector, _halfScratch);
-            BlockLayout.Write<Half>(_halfScratch, chunk.Halves.Span, offset);
+            var inBlocks = Layout == ImageLayout.Blocks;
+            TensorPrimitives.ConvertToHalf(vector, inBlocks ? _halfScratch : chunk.Halves.Span.Slice(offset * Dimension, Dimension));
+            if (inBlocks)
+            {
+                BlockLayout.Write<Half>(_halfScratch, chunk.Halves.Span, offset);
+            }
+
             // Codes and sign bits describe the row as stored, even if the caller passed unrounded floats.
             vector = RowFloats(chunk, offset);
         }
@@ -384,15 +362,9 @@ public sealed class VectorImage
         {
             BlockLayout.Write(vector, chunk.Vectors.Span, offset);
         }
-        else if (chunk.Halves.IsEmpty)
-        {
-            vector.CopyTo(chunk.Vectors.Span.Slice(offset * Dimension, Dimension));
-        }
         else
         {
-            TensorPrimitives.ConvertToHalf(vector, chunk.Halves.Span.Slice(offset * Dimension, Dimension));
-            // Codes and sign bits describe the row as stored, even if the caller passed unrounded floats.
-            vector = RowFloats(chunk, offset);
+            vector.CopyTo(chunk.Vectors.Span.Slice(offset * Dimension, Dimension));
         }
 
         chunk.Norms[offset] = norm;

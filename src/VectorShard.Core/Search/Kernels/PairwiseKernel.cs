@@ -113,33 +113,22 @@ public abstract class PairwiseKernel<TDot, TSquared> : VectorKernel
         for (var i = 0; i < rowCount; i++)
         {
             BlockLayout.Read(blocks, i, row.AsSpan(0, dimension));
-            ScoreRow<TScore>(queries, queryCount, row.AsSpan(0, dimension), results, rowCount, i);
+            for (var q = 0; q < queryCount; q++)
+            {
+                results[q * rowCount + i] = TScore.Score(queries.Slice(q * dimension, dimension), row.AsSpan(0, dimension));
+            }
         }
 
         ArrayPool<float>.Shared.Return(row);
     }
 
-    // Each row gathered from its block and converted to float (exactly), then scored like any other row.
+    // The blocks converted to float (exactly, element by element, so the layout stays), then scored as float blocks.
     private static void HalfBlocks<TScore>(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<Half> blocks, int dimension, Span<float> results)
         where TScore : struct, IPairScore
     {
-        var rowCount = KernelArguments.Blocks(queries, queryCount, blocks, dimension, results);
-        var row = ArrayPool<float>.Shared.Rent(dimension);
-        for (var i = 0; i < rowCount; i++)
-        {
-            BlockLayout.Read(blocks, i, row.AsSpan(0, dimension));
-            ScoreRow<TScore>(queries, queryCount, row.AsSpan(0, dimension), results, rowCount, i);
-        }
-
-        ArrayPool<float>.Shared.Return(row);
-    }
-
-    private static void ScoreRow<TScore>(ReadOnlySpan<float> queries, int queryCount, ReadOnlySpan<float> row, Span<float> results, int rowCount, int i)
-        where TScore : struct, IPairScore
-    {
-        for (var q = 0; q < queryCount; q++)
-        {
-            results[q * rowCount + i] = TScore.Score(queries.Slice(q * row.Length, row.Length), row);
-        }
+        var floats = ArrayPool<float>.Shared.Rent(blocks.Length);
+        TensorPrimitives.ConvertToSingle(blocks, floats.AsSpan(0, blocks.Length));
+        Blocks<TScore>(queries, queryCount, floats.AsSpan(0, blocks.Length), dimension, results);
+        ArrayPool<float>.Shared.Return(floats);
     }
 }
