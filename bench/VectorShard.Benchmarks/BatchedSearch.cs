@@ -9,11 +9,13 @@ namespace VectorShard.Benchmarks;
 /// </summary>
 public static class BatchedSearch
 {
-    /// <summary>A function from a batch of queries to the k nearest ids of each, or null with the reason.</summary>
-    public static Func<float[][], long[][]>? TryBind(Shard shard, int k, out string reason)
+    /// <summary>A function from a batch of queries to the k nearest ids of each (on one thread, or one per core), or null with the reason.</summary>
+    public static Func<float[][], long[][]>? TryBind(Shard shard, int k, bool allCores, out string reason)
     {
-        var options = new SearchOptions(K: k, MaxThreads: 1);
-        reason = "Shard.SearchMany(queries, new SearchOptions(K: k, MaxThreads: 1)), one thread";
+        var options = new SearchOptions(K: k, MaxThreads: allCores ? 0 : 1);
+        reason = allCores
+            ? "Shard.SearchMany(queries, new SearchOptions(K: k)), one thread per core"
+            : "Shard.SearchMany(queries, new SearchOptions(K: k, MaxThreads: 1)), one thread";
         return queries => shard.SearchMany(queries, options).Select(answer => answer.Select(r => r.Id).ToArray()).ToArray();
     }
 }

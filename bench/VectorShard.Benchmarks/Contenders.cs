@@ -12,7 +12,8 @@ public static class Contenders
     public const string Naive = "Naive ADO.NET + plain loop";
     public const string SqliteVec = "sqlite-vec " + SqliteVecExtension.Version + " (vec0 KNN)";
 
-    public static string Batched(int size) => $"VectorShard batched ×{size}";
+    public static string Batched(int size, bool allCores = false) =>
+        $"VectorShard batched ×{size}" + (allCores ? $", {Environment.ProcessorCount} threads" : "");
 
     /// <summary>
     /// Core's single-query search, as users call it (ids, keys and metadata of the k found), on one thread or
@@ -54,11 +55,14 @@ public static class Contenders
             allCores ? Environment.ProcessorCount : 1) { Approximate = true, Quantized = true };
     }
 
-    /// <summary>Core's multi-query search in batches of <paramref name="size"/>, if Core has one (see <see cref="BatchedSearch"/>).</summary>
-    public static Contender VectorShardBatched(Shard shard, int k, int size, out string binding)
+    /// <summary>
+    /// Core's multi-query search in batches of <paramref name="size"/>, if Core has one (see <see cref="BatchedSearch"/>):
+    /// on one thread, or with one per core, as a BLAS matrix multiply would use them.
+    /// </summary>
+    public static Contender VectorShardBatched(Shard shard, int k, int size, out string binding, bool allCores = false)
     {
-        var run = BatchedSearch.TryBind(shard, k, out binding);
-        return new Contender(Batched(size), size, run, run is null ? binding : null);
+        var run = BatchedSearch.TryBind(shard, k, allCores, out binding);
+        return new Contender(Batched(size, allCores), size, run, run is null ? binding : null, allCores ? Environment.ProcessorCount : 1);
     }
 
     /// <summary>

@@ -6,16 +6,20 @@ using VectorShard.Core.Storage;
 
 namespace VectorShard.Benchmarks;
 
-/// <summary>One writer's ingest rate: vectors per second for each repetition.</summary>
-public sealed record IngestResult(string Name, string Detail, List<double> Rates, string? Unavailable)
+/// <summary>
+/// One writer's ingest rate: vectors per second for each repetition. <paramref name="Peer"/> names the plain SQLite
+/// writer with the same pragmas, which its rate is compared with (null: the first plain writer).
+/// </summary>
+public sealed record IngestResult(string Name, string Detail, List<double> Rates, string? Unavailable, string? Peer = null)
 {
     public double Median => Rates.Order().ElementAt(Rates.Count / 2);
 }
 
 /// <summary>
-/// Bulk insert at 384 dimensions into fresh files, in transactions of 10,000: Core's Shard.Add (Balanced
-/// profile: WAL, synchronous NORMAL), plain SQLite BLOB inserts with the same pragmas and page size (and with SQLite's
-/// default 4 KiB pages, to show what the page size is worth), and sqlite-vec's vec0.
+/// Bulk insert at 384 dimensions into fresh files, in transactions of 10,000: Core's Shard.Add in the Balanced
+/// profile (WAL, synchronous NORMAL) and in the UltraFast one (journal in memory, synchronous OFF, exclusive lock), plain
+/// SQLite BLOB inserts with each profile's pragmas and page size (and with SQLite's default 4 KiB pages, and its default
+/// rollback journal, to show what those are worth), and sqlite-vec's vec0.
 /// Only the insert calls are timed; the writers take turns, each repetition in a different order.
 /// </summary>
 public static class IngestBench
@@ -35,30 +39,32 @@ public static class IngestBench
         var folder = Path.Combine(cacheDir, $"ingest-{Environment.ProcessId}");
         Directory.CreateDirectory(folder);
 
+        var ultraFast = PragmaPlan.ForProfile(ShardProfile.UltraFast);
+        var ultraFastPragmas = $"journal_mode = {ultraFast.JournalMode}, synchronous = {ultraFast.Synchronous}, locking_mode = {ultraFast.LockingMode}";
+        const string Plain = "Plain SQLite BLOB INSERT", PlainUltraFast = "Plain SQLite BLOB INSERT, UltraFast's pragmas";
         var results = new List<IngestResult>
         {
             new("VectorShard Shard.Add", $"Balanced profile (WAL, synchronous NORMAL, {shardPageSize / 1024} KiB pages, {cacheKiB / 1024} MiB cache), validation, norms, " +
-                "metadata, versions, the profile's indexes", [], null),
-            new("Plain SQLite BLOB INSERT", $"id INTEGER PRIMARY KEY, vector BLOB; WAL, synchronous NORMAL; {shardPageSize / 1024} KiB pages " +
+                "metadata, versions, the profile's indexes", [], null, Plain),
+            new("VectorShard Shard.Add, UltraFast profile", $"the same in the UltraFast profile ({ultraFastPragmas}; a bulk load's profile: a crash " +
+                "mid-write can lose the shard) and its indexes", [], null, PlainUltraFast),
+            new(Plain, $"id INTEGER PRIMARY KEY, vector BLOB; WAL, synchronous NORMAL; {shardPageSize / 1024} KiB pages " +
                 "and cache (the shard's); prepared, raw API", [], null),
             new("Plain SQLite BLOB INSERT, 4 KiB pages", "the same with SQLite's default page size", [], null),
+            new("Plain SQLite BLOB INSERT, rollback journal", "the same with SQLite's default journal (journal_mode = DELETE, synchronous = FULL): " +
+                "appended pages are written once, where WAL writes them twice (the log, then the checkpoint)", [], null),
+            new(PlainUltraFast, $"the same with {ultraFastPragmas}", [], null, PlainUltraFast),
             new("sqlite-vec vec0 INSERT", "vec0(embedding float[384]); WAL, synchronous NORMAL, the shard's cache; prepared", [], vecUnavailable),
         };
         var writers = new Func<string, double>[]
         {
-            path =>
-            {
-                using var shard = Shard.Create(path, new ShardOptions(Dimension, DistanceMetric.L2));
-                var t = Stopwatch.GetTimestamp();
-                foreach (var batch in batches)
-                {
-                    shard.Add(batch);
-                }
-
-                return Stopwatch.GetElapsedTime(t).TotalSeconds;
-            },
-            path => PlainInsert(path, batches, shardPageSize, cacheKiB),
-            path => PlainInsert(path, batches, DefaultPageSize, cacheKiB),
+            path => ShardAdd(path, batches, ShardProfile.Balanced),
+            path => ShardAdd(path, batches, ShardProfile.UltraFast),
+            path => PlainInsert(path, batches, shardPageSize, cacheKiB, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"),
+            path => PlainInsert(path, batches, DefaultPageSize, cacheKiB, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"),
+            path => PlainInsert(path, batches, shardPageSize, cacheKiB, "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL;"),
+            path => PlainInsert(path, batches, shardPageSize, cacheKiB, $"PRAGMA journal_mode = {ultraFast.JournalMode}; " +
+                $"PRAGMA synchronous = {ultraFast.Synchronous}; PRAGMA locking_mode = {ultraFast.LockingMode};"),
             path =>
             {
                 using var connection = SqliteVecExtension.Open(path, vecLibrary!, SqliteOpenMode.ReadWriteCreate);
@@ -105,12 +111,24 @@ public static class IngestBench
         return results;
     }
 
+    private static double ShardAdd(string path, List<List<VectorInput>> batches, ShardProfile profile)
+    {
+        using var shard = Shard.Create(path, new ShardOptions(Dimension, DistanceMetric.L2, profile));
+        var t = Stopwatch.GetTimestamp();
+        foreach (var batch in batches)
+        {
+            shard.Add(batch);
+        }
+
+        return Stopwatch.GetElapsedTime(t).TotalSeconds;
+    }
+
     // Nothing but the row: the fastest this SQLite writes these BLOBs with these pragmas.
-    private static double PlainInsert(string path, List<List<VectorInput>> batches, int pageSize, long cacheKiB)
+    private static double PlainInsert(string path, List<List<VectorInput>> batches, int pageSize, long cacheKiB, string journalPragmas)
     {
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         connection.Open();
-        DataCache.Execute(connection, $"PRAGMA page_size = {pageSize}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; " +
+        DataCache.Execute(connection, $"PRAGMA page_size = {pageSize}; {journalPragmas} " +
             $"PRAGMA cache_size = -{cacheKiB}; CREATE TABLE vectors (id INTEGER PRIMARY KEY, vector BLOB NOT NULL);");
         var t = Stopwatch.GetTimestamp();
         using var insert = new RawStatement(connection, "INSERT INTO vectors (vector) VALUES (?1)");
