@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
@@ -49,9 +50,11 @@ public static class Int4Codes
     /// <summary>A query quantized to int8 and prepared for <see cref="DotRows"/>; its scale multiplies the dot products.</summary>
     public static Int4Query PrepareQuery(ReadOnlySpan<float> query)
     {
-        var codes = new sbyte[query.Length];
-        var scale = Int8Codes.Quantize(query, codes);
-        return PrepareQuery(codes, scale);
+        var codes = ArrayPool<sbyte>.Shared.Rent(query.Length);
+        var scale = Int8Codes.Quantize(query, codes.AsSpan(0, query.Length));
+        var prepared = PrepareQuery(codes.AsSpan(0, query.Length), scale);
+        ArrayPool<sbyte>.Shared.Return(codes);
+        return prepared;
     }
 
     /// <summary>A query from int8 codes already made (tests give exact codes).</summary>
@@ -59,8 +62,11 @@ public static class Int4Codes
     public static Int4Query PrepareQuery(ReadOnlySpan<sbyte> codes, float scale = 1f)
     {
         var bytes = BytesFor(codes.Length);
-        var evenMemory = CacheAligned.Allocate<sbyte>(bytes, pinned: false);
-        var oddMemory = CacheAligned.Allocate<sbyte>(bytes, pinned: false);
+        // Both halves in one allocation, the odd one from the first cache line after the even one.
+        var stride = (bytes + 63) & ~63;
+        var halves = CacheAligned.Allocate<sbyte>(stride + bytes, pinned: false);
+        var evenMemory = halves[..bytes];
+        var oddMemory = halves.Slice(stride, bytes);
         var even = evenMemory.Span;
         var odd = oddMemory.Span;
         var sum = 0;

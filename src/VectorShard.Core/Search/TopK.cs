@@ -62,6 +62,9 @@ public sealed class TopK
         }
     }
 
+    /// <summary>The ids kept, in no particular order.</summary>
+    public ReadOnlySpan<long> Ids => _ids.AsSpan(0, Count);
+
     /// <summary>The kept neighbours, nearest first.</summary>
     public (long Id, float Distance)[] ToSortedArray()
     {

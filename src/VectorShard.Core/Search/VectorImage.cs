@@ -274,23 +274,6 @@ public sealed class VectorImage
         }
     }
 
-    /// <summary>
-    /// Where the row with this id is: its chunk, its row within the chunk and its norm, or false if there is none.
-    /// (A block-transposed row is best scored on its whole block, which gives it the same bits as a scan does.)
-    /// </summary>
-    public bool TryLocate(long id, out int chunk, out int row, out float norm)
-    {
-        if (!_rowOfId.TryGetValue(id, out var at))
-        {
-            (chunk, row, norm) = (0, 0, 0);
-            return false;
-        }
-
-        (chunk, row) = (at / RowsPerChunk, at % RowsPerChunk);
-        norm = _chunks[chunk].Norms[row];
-        return true;
-    }
-
     /// <summary>Adds a row, or overwrites the row with the same id (an upsert).</summary>
     public void Upsert(long id, ReadOnlySpan<float> vector, float norm)
     {
