@@ -1,3 +1,4 @@
+using VectorShard.Core.Search.Kernels;
 using VectorShard.Core.Search;
 using VectorShard.Core.Storage;
 using Xunit;
@@ -208,6 +209,31 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
         }
 
         return data;
+    }
+
+    [Theory]
+    [InlineData(20, true)]   // K × 20 sign-bit candidates, K × 4 of them rescored
+    [InlineData(4, false)]   // a fifth of K × 4 is below K: every candidate is rescored, no 4-bit codes needed
+    public void SignBits_ReRankTheirCandidatesOnFourBitCodes_WhenAFifthOfThemIsAtLeastK(int oversample, bool reRanks)
+    {
+        var random = new Random(12);
+        using var temp = new TempDirectory();
+        var path = temp.File("bits.vshard");
+        var vectors = Enumerable.Range(0, 500).Select(_ => RandomData.Vector(random, 64)).ToArray();
+        using (var shard = Shard.Create(path, new ShardOptions(64, DistanceMetric.Cosine)))
+        {
+            shard.Add(vectors.Select(v => new VectorInput(null, v)).ToArray());
+        }
+
+        using var connection = RawSqlite.Open(path);
+        var image = VectorImage.Load(connection, 64);
+        var query = RandomData.Vector(random, 64);
+        var norm = MathF.Sqrt(query.Sum(x => x * x));
+        var found = QuantizedScan.Run(image, DistanceMetric.Cosine, [query], [norm], 5, float.MaxValue, oversample,
+            VectorKernels.Current, SearchQuantization.Binary)[0];
+
+        Assert.Equal(5, found.Length);
+        Assert.Equal(reRanks, image.HasCodes(SearchQuantization.Int4));
     }
 
     [Theory]
