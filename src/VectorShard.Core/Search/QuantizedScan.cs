@@ -82,13 +82,11 @@ public static class QuantizedScan
     private static (long Id, float Distance)[] Rescore(VectorImage image, DistanceMetric metric, float[] query, float queryNorm,
         TopK candidates, int k, float limit, VectorKernel kernel)
     {
-        var positions = ArrayPool<long>.Shared.Rent(candidates.Count);
+        var positions = RentInImageOrder(candidates);
         var ordered = positions.AsSpan(0, candidates.Count);
-        candidates.Ids.CopyTo(ordered);
-        ordered.Sort();
 
-        // No new arrays: a search's first touch of fresh heap memory is a page fault (tens of µs on a VM), which cost
-        // W1's 4-bit search about 0.04 ms per query for a row buffer that float32 rows do not even use.
+        // No large new arrays: a search's first touch of fresh heap memory is a page fault (tens of µs on a VM), which
+        // cost W1's 4-bit search about 0.04 ms per query for a row buffer that float32 rows do not even use.
         var best = new TopK(k);
         Span<float> score = stackalloc float[BlockLayout.Rows];
         var row = ArrayPool<float>.Shared.Rent(image.Dimension);
@@ -135,6 +133,16 @@ public static class QuantizedScan
         return DistanceFunction.Finish(metric, best);
     }
 
+    // A pooled array whose first candidates.Count elements are the candidates' positions, ascending (to be returned to the pool).
+    private static long[] RentInImageOrder(TopK candidates)
+    {
+        var positions = ArrayPool<long>.Shared.Rent(candidates.Count);
+        var ordered = positions.AsSpan(0, candidates.Count);
+        candidates.Ids.CopyTo(ordered);
+        ordered.Sort();
+        return positions;
+    }
+
     // The keep candidates (positions, see Rescore) nearest by the estimate from their 4-bit codes, read in image order.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static TopK ReRank(VectorImage image, DistanceMetric metric, float[] query, float queryNorm, TopK candidates, int keep)
@@ -146,10 +154,8 @@ public static class QuantizedScan
 
         var prepared = Int4Codes.PrepareQuery(query);
         var bytes = Int4Codes.BytesFor(image.Dimension);
-        var positions = ArrayPool<long>.Shared.Rent(candidates.Count);
+        var positions = RentInImageOrder(candidates);
         var ordered = positions.AsSpan(0, candidates.Count);
-        candidates.Ids.CopyTo(ordered);
-        ordered.Sort();
         var best = new TopK(keep);
         Span<int> dot = stackalloc int[1];
         Span<float> score = stackalloc float[1];
