@@ -302,10 +302,13 @@ public sealed class KernelTests
         }
     }
 
-    /// <summary>Rows [0, rowCount) of a case in the block-transposed layout, stored at an odd offset like the row-major ones.</summary>
-    private static float[] ToBlocks(ReadOnlySpan<float> rows, int rowCount, int dimension)
+    /// <summary>
+    /// Rows [0, rowCount) of a case (floats or halves) in the block-transposed layout, stored at an odd offset like the
+    /// row-major ones, with <paramref name="fill"/> (NaN) in the padding.
+    /// </summary>
+    private static T[] ToBlocks<T>(ReadOnlySpan<T> rows, int rowCount, int dimension, T fill)
     {
-        var blocks = Enumerable.Repeat(float.NaN, Case.Offset + BlockLayout.PaddedRows(rowCount) * dimension).ToArray();
+        var blocks = Enumerable.Repeat(fill, Case.Offset + BlockLayout.PaddedRows(rowCount) * dimension).ToArray();
         for (var i = 0; i < rowCount; i++)
         {
             BlockLayout.Write(rows.Slice(i * dimension, dimension), blocks.AsSpan(Case.Offset), i);
@@ -322,7 +325,7 @@ public sealed class KernelTests
         var data = new Case(dimension);
         foreach (var rowCount in (int[])[16, 32, 48])
         {
-            var blocks = ToBlocks(data.RowSpan(rowCount), rowCount, dimension).AsSpan(Case.Offset);
+            var blocks = ToBlocks(data.RowSpan(rowCount), rowCount, dimension, float.NaN).AsSpan(Case.Offset);
             for (var queryCount = 0; queryCount <= MaxQueries; queryCount++)
             {
                 var dot = Results(queryCount * rowCount);
@@ -355,12 +358,7 @@ public sealed class KernelTests
         var rounded = halves.Select(h => (double)(float)h).ToArray();
         foreach (var rowCount in (int[])[16, 32, 48])
         {
-            var blocks = Enumerable.Repeat(Half.NaN, Case.Offset + rowCount * dimension).ToArray();
-            for (var i = 0; i < rowCount; i++)
-            {
-                BlockLayout.Write(halves.AsSpan(Case.Offset + i * dimension, dimension), blocks.AsSpan(Case.Offset), i);
-            }
-
+            var blocks = ToBlocks<Half>(halves.AsSpan(Case.Offset, rowCount * dimension), rowCount, dimension, Half.NaN);
             for (var queryCount = 0; queryCount <= MaxQueries; queryCount++)
             {
                 var dot = Results(queryCount * rowCount);
@@ -400,7 +398,7 @@ public sealed class KernelTests
         }
 
         var queries = Enumerable.Range(0, queryCount * dimension).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
-        var blocks = ToBlocks(rows, rowCount, dimension).AsSpan(Case.Offset).ToArray();
+        var blocks = ToBlocks(rows, rowCount, dimension, float.NaN).AsSpan(Case.Offset).ToArray();
         var halfBlocks = blocks.Select(x => (Half)x).ToArray();
         foreach (var squared in (bool[])[false, true])
         {

@@ -14,14 +14,13 @@ internal static class CacheAligned
     private const int LineBytes = 64;
 
     /// <summary>
-    /// <paramref name="length"/> zeroed elements from a cache-line boundary. <paramref name="pinned"/> keeps them there
-    /// for good (pinned arrays cost more to allocate); unpinned, a garbage collection may move them off it, which only
-    /// costs speed, so it suits buffers that live for one search.
+    /// <paramref name="length"/> zeroed elements from a cache-line boundary. Not pinned: a garbage collection may move
+    /// them off it, which only costs speed, and suits buffers that live for one search.
     /// </summary>
-    public static unsafe Memory<T> Allocate<T>(int length, bool pinned)
+    public static unsafe Memory<T> Allocate<T>(int length)
         where T : unmanaged
     {
-        var array = GC.AllocateArray<T>(length + LineBytes / sizeof(T) - 1, pinned);
+        var array = new T[length + LineBytes / sizeof(T) - 1];
         var address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
         var skip = (int)((LineBytes - address % LineBytes) % LineBytes / (nuint)sizeof(T));
         return array.AsMemory(skip, length);

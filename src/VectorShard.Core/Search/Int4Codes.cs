@@ -64,7 +64,7 @@ public static class Int4Codes
         var bytes = BytesFor(codes.Length);
         // Both halves in one allocation, the odd one from the first cache line after the even one.
         var stride = (bytes + 63) & ~63;
-        var halves = CacheAligned.Allocate<sbyte>(stride + bytes, pinned: false);
+        var halves = CacheAligned.Allocate<sbyte>(stride + bytes);
         var evenMemory = halves[..bytes];
         var oddMemory = halves.Slice(stride, bytes);
         var even = evenMemory.Span;
