@@ -168,7 +168,7 @@ public sealed class Shard : IDisposable
             var records = VectorWriter.Write(_statements, _header, Path, batch, replaceExisting, firstPosition);
             foreach (var record in _image is null ? [] : records)
             {
-                _image!.Upsert(record.Id, record.Vector, record.Norm);
+                _image!.Upsert(record.Id, record.Vector, record.Norm, new RowLabel(record.Key, record.Metadata is not null));
             }
 
             Checkpointer()?.Committed((long)records.Count * _header.Dimension * VectorBlob.BytesPerComponent(_header.Precision));
@@ -297,18 +297,38 @@ public sealed class Shard : IDisposable
         var norms = queries.Select((query, i) => CheckQuery(query, firstQueryIndex + i)).ToArray();
         return Run(() =>
         {
-            var nearest = options.Filter is not null || options.CreatedAfter is not null
+            var image = options.Filter is null && options.CreatedAfter is null ? CurrentImage() : null;
+            var nearest = image is null
                 ? queries.Select((query, i) => ExactScan.Run(_connection, _header, query, norms[i], options.K, options.MaxDistance, options.Filter,
                     options.CreatedAfter)).ToArray()
                 : options.Quantization != SearchQuantization.None
-                ? QuantizedScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance,
+                ? QuantizedScan.Run(image, _header.Metric, queries, norms, options.K, options.MaxDistance,
                     Math.Max(1, options.Oversample ?? QuantizedScan.DefaultOversample(options.Quantization)),
                     VectorKernels.Current, options.Quantization, options.MaxThreads)
-                : ImageScan.Run(CurrentImage(), _header.Metric, queries, norms, options.K, options.MaxDistance, VectorKernels.Current, options.MaxThreads);
-            var labels = VectorReader.Labels(_statements, nearest.SelectMany(n => n).Select(n => n.Id));
+                : ImageScan.Run(image, _header.Metric, queries, norms, options.K, options.MaxDistance, VectorKernels.Current, options.MaxThreads);
+            var labels = Labels(image, nearest.SelectMany(n => n).Select(n => n.Id).ToHashSet());
             return nearest.Select((found, q) => (IReadOnlyList<SearchResult>)found.Select((n, rank) => new SearchResult(
                 firstQueryIndex + q, rank + 1, n.Id, labels[n.Id].Key, n.Distance, labels[n.Id].Metadata, Path)).ToArray()).ToArray();
         });
+    }
+
+    // Keys and metadata of the results. The image knows each row's key and whether it has metadata, so only rows with
+    // metadata are read from the row table: a cold lookup there costs more than a quantized W1 scan (0.3 of 0.5 ms).
+    private Dictionary<long, (string? Key, IReadOnlyDictionary<string, object?>? Metadata)> Labels(VectorImage? image, HashSet<long> ids)
+    {
+        if (image is null)
+        {
+            return VectorReader.Labels(_statements, ids);
+        }
+
+        var labels = VectorReader.Labels(_statements, ids.Where(id => image.TryGetLabel(id, out var label) && label.HasMetadata));
+        foreach (var id in ids)
+        {
+            image.TryGetLabel(id, out var label);
+            labels.TryAdd(id, (label.Key, null));
+        }
+
+        return labels;
     }
 
     /// <summary>Checks a query like a stored vector (dimension, finite, not zero under cosine) and returns its norm.</summary>

@@ -280,6 +280,34 @@ public sealed class SearchOracleTests : IClassFixture<OracleFixture>, IDisposabl
         Assert.Equal([1f, 2f, 3f], results.Select(r => r.Distance));
     }
 
+    [Theory]
+    [InlineData(SearchQuantization.None)]
+    [InlineData(SearchQuantization.Int8)]
+    public void Search_KeysAndMetadataFollowWritesMadeAfterTheFirstSearch(SearchQuantization quantization)
+    {
+        using var shard = Shard.Create(_temp.File($"labels-{quantization}.vshard"), new ShardOptions(2, DistanceMetric.L2));
+        var options = new SearchOptions(10, Quantization: quantization);
+        var stored = shard.Add([
+            new VectorInput("a", [1, 0], new Dictionary<string, object?> { ["n"] = 1L }),
+            new VectorInput("b", [2, 0]),
+            new VectorInput(null, [3, 0], new Dictionary<string, object?> { ["tag"] = "x" }),
+            new VectorInput("d", [4, 0]),
+        ]);
+        Assert.Equal(["a", "b", null, "d"], shard.Search([0, 0], options).Select(r => r.Key));
+
+        // Metadata dropped from one row and given to another, a new row, and a removal from the middle (the last row moves into its place).
+        shard.Add([
+            new VectorInput("a", [1, 0]),
+            new VectorInput("b", [2, 0], new Dictionary<string, object?> { ["n"] = 2L }),
+            new VectorInput("e", [0.5f, 0], new Dictionary<string, object?> { ["e"] = true }),
+        ], replaceExisting: true);
+        shard.Remove([stored[2].Id]);
+
+        var results = shard.Search([0, 0], options);
+        Assert.Equal(["e", "a", "b", "d"], results.Select(r => r.Key));
+        Assert.Equal(["{\"e\":true}", "null", "{\"n\":2}", "null"], results.Select(r => JsonSerializer.Serialize(r.Metadata)));
+    }
+
     [Fact]
     public void Search_EmptyShard_ReturnsNothing()
     {

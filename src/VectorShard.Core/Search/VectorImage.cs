@@ -9,7 +9,8 @@ namespace VectorShard.Core.Search;
 
 /// <summary>
 /// The hot copy of a shard's vectors that exact search scans: rows packed contiguously in chunks of about
-/// 1 MiB (so a chunk stays in cache while a batch of queries passes over it), with their ids and norms. The chunks'
+/// 1 MiB (so a chunk stays in cache while a batch of queries passes over it), with their ids, norms and labels
+/// (<see cref="RowLabel"/>: results read the row table only for metadata). The chunks'
 /// rows and codes are carved from large pinned slabs (<see cref="PinnedArena{T}"/>: huge pages where Linux offers them).
 /// Stepping SQLite row by row costs more than the arithmetic, so search reads this instead; the shard
 /// keeps it coherent with its own writes and rebuilds it when another connection has written
@@ -108,7 +109,7 @@ public sealed class VectorImage
     public long DataVersion { get; set; }
 
     /// <summary>
-    /// Reads every vector of the shard (id, BLOB, norm) through SQLite's raw API, into the given layout
+    /// Reads every vector of the shard (id, BLOB, norm, and the row's label) through SQLite's raw API, into the given layout
     /// (<see cref="DefaultLayout"/> if none).
     /// </summary>
     public static VectorImage Load(SqliteConnection connection, int dimension, StoragePrecision precision = StoragePrecision.Float32,
@@ -123,10 +124,11 @@ public sealed class VectorImage
         var elements = (rows + image.RowsPerChunk - 1) / image.RowsPerChunk * image.RowsPerChunk * dimension;
         image._floats.Reserve(precision == StoragePrecision.Float32 ? elements : 0);
         image._halves.Reserve(precision == StoragePrecision.Float16 ? elements : 0);
-        using var statement = new RawStatement(connection, "SELECT id, vector, norm FROM vectors");
+        using var statement = new RawStatement(connection, "SELECT id, vector, norm, key, metadata IS NOT NULL FROM vectors");
         while (statement.Step())
         {
-            image.Append(statement.Int64(0), VectorBlob.AsFloats(statement.Blob(1), precision, image._rowScratch), (float)statement.Double(2));
+            image.Append(statement.Int64(0), VectorBlob.AsFloats(statement.Blob(1), precision, image._rowScratch), (float)statement.Double(2),
+                new RowLabel(statement.Text(3), statement.Int64(4) != 0));
         }
 
         return image;
@@ -230,7 +232,7 @@ public sealed class VectorImage
         {
             var chunk = old[row / RowsPerChunk];
             var offset = row % RowsPerChunk;
-            Append(chunk.Ids[offset], RowFloats(chunk, offset), chunk.Norms[offset]);
+            Append(chunk.Ids[offset], RowFloats(chunk, offset), chunk.Norms[offset], chunk.Labels[offset]);
         }
 
         IsSortedByNorm = count == Count;
@@ -275,16 +277,24 @@ public sealed class VectorImage
     }
 
     /// <summary>Adds a row, or overwrites the row with the same id (an upsert).</summary>
-    public void Upsert(long id, ReadOnlySpan<float> vector, float norm)
+    public void Upsert(long id, ReadOnlySpan<float> vector, float norm, RowLabel label = default)
     {
         if (_rowOfId.TryGetValue(id, out var row))
         {
-            Write(row, id, vector, norm);
+            Write(row, id, vector, norm, label);
         }
         else
         {
-            Append(id, vector, norm);
+            Append(id, vector, norm, label);
         }
+    }
+
+    /// <summary>The label of the row with this id, if there is one.</summary>
+    public bool TryGetLabel(long id, out RowLabel label)
+    {
+        var found = _rowOfId.TryGetValue(id, out var row);
+        label = found ? _chunks[row / RowsPerChunk].Labels[row % RowsPerChunk] : default;
+        return found;
     }
 
     /// <summary>Removes the row with this id, if there is one.</summary>
@@ -296,17 +306,19 @@ public sealed class VectorImage
         }
 
         var last = Count - 1;
+        var (lastChunk, lastOffset) = Locate(last);
         if (row != last)
         {
-            var (chunk, offset) = Locate(last);
-            Write(row, chunk.Ids[offset], RowFloats(chunk, offset), chunk.Norms[offset]);
-            _rowOfId[chunk.Ids[offset]] = row;
+            Write(row, lastChunk.Ids[lastOffset], RowFloats(lastChunk, lastOffset), lastChunk.Norms[lastOffset], lastChunk.Labels[lastOffset]);
+            _rowOfId[lastChunk.Ids[lastOffset]] = row;
         }
 
+        // The vacated slot lets go of its key.
+        lastChunk.Labels[lastOffset] = default;
         Count = last;
     }
 
-    private void Append(long id, ReadOnlySpan<float> vector, float norm)
+    private void Append(long id, ReadOnlySpan<float> vector, float norm, RowLabel label)
     {
         if (Count == _chunks.Count * RowsPerChunk)
         {
@@ -322,11 +334,11 @@ public sealed class VectorImage
             _chunks.Add(chunk);
         }
 
-        Write(Count, id, vector, norm);
+        Write(Count, id, vector, norm, label);
         _rowOfId[id] = Count++;
     }
 
-    private void Write(int row, long id, ReadOnlySpan<float> vector, float norm)
+    private void Write(int row, long id, ReadOnlySpan<float> vector, float norm, RowLabel label)
     {
         var (chunk, offset) = Locate(row);
         if (!chunk.Halves.IsEmpty)
@@ -352,6 +364,7 @@ public sealed class VectorImage
 
         chunk.Norms[offset] = norm;
         chunk.Ids[offset] = id;
+        chunk.Labels[offset] = label;
         chunk.MinNorm = MathF.Min(chunk.MinNorm, norm);
         chunk.MaxNorm = MathF.Max(chunk.MaxNorm, norm);
         foreach (var kind in _codeKinds)
@@ -414,6 +427,8 @@ public sealed class VectorImage
         public float[] Norms { get; } = new float[rows];
 
         public long[] Ids { get; } = new long[rows];
+
+        public RowLabel[] Labels { get; } = new RowLabel[rows];
 
         public float MinNorm { get; set; } = float.PositiveInfinity;
 

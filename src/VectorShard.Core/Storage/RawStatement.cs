@@ -69,6 +69,11 @@ public sealed class RawStatement : IDisposable
     /// <summary>The column's BLOB, in place: valid until the next step.</summary>
     public ReadOnlySpan<byte> Blob(int index) => raw.sqlite3_column_blob(_statement, index);
 
+    /// <summary>The column as text, or null for NULL.</summary>
+    public string? Text(int index) => raw.sqlite3_column_type(_statement, index) == raw.SQLITE_NULL
+        ? null
+        : System.Text.Encoding.UTF8.GetString(raw.sqlite3_column_blob(_statement, index));
+
     /// <summary>Finalizes the statement.</summary>
     public void Dispose() => _statement.Dispose();
 

@@ -22,10 +22,16 @@ public static class VectorReader
     public static Dictionary<long, (string? Key, IReadOnlyDictionary<string, object?>? Metadata)> Labels(
         StatementCache statements, IEnumerable<long> ids)
     {
+        var labels = new Dictionary<long, (string?, IReadOnlyDictionary<string, object?>?)>();
+        var list = ids.Distinct().ToList();
+        if (list.Count == 0)
+        {
+            return labels;
+        }
+
         var command = statements.Get("SELECT id, key, metadata FROM vectors WHERE id IN (SELECT value FROM json_each($ids))",
             p => p.Add("$ids", SqliteType.Text));
-        command.Parameters["$ids"].Value = "[" + string.Join(",", ids.Distinct()) + "]";
-        var labels = new Dictionary<long, (string?, IReadOnlyDictionary<string, object?>?)>();
+        command.Parameters["$ids"].Value = "[" + string.Join(",", list) + "]";
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
