@@ -46,7 +46,7 @@ function Measure-Medians([scriptblock] $First, [scriptblock] $Second, [int] $Tim
 # Search: the same query through the cmdlet and through Core (k = 5, default threads, as the cmdlet searches).
 $shard = $registry.Open($w1.FullName)
 $query = (Get-Vector -Shard $w1.FullName -Id 1).Vector
-$options = [Activator]::CreateInstance($optionsType, @(5, [float]::PositiveInfinity, $null, 0, [VectorShard.SearchQuantization]::None, 4, $null))
+$options = [Activator]::CreateInstance($optionsType, @(5, [float]::PositiveInfinity, $null, 0, [VectorShard.SearchQuantization]::None, 4, $null, $false))
 $coreSearch, $cmdletSearch = Measure-Medians { $shard.Search($query, $options, 0) } { Search-Vector -Shard $w1.FullName -Query $query -K 5 } $Queries
 
 # Ingest: 20,000 vectors of 384 dims, piped records into Add-Vector, and the same rows into Core's Add, each

@@ -8,6 +8,7 @@ namespace VectorShard.Benchmarks;
 public static class Contenders
 {
     public const string Exact = "VectorShard exact, 1 thread";
+    public const string ExactFullScan = "VectorShard exact full scan, 1 thread";
     public static readonly string ExactAllCores = $"VectorShard exact, {Environment.ProcessorCount} threads";
     public const string Naive = "Naive ADO.NET + plain loop";
     public const string SqliteVec = "sqlite-vec " + SqliteVecExtension.Version + " (vec0 KNN)";
@@ -17,13 +18,14 @@ public static class Contenders
 
     /// <summary>
     /// Core's single-query search, as users call it (ids, keys and metadata of the k found), on one thread or
-    /// with the default of one thread per core.
+    /// with the default of one thread per core: int8 bounds, then float32 rescoring of the rows that could rank
+    /// (BoundedScan), or with <paramref name="fullScan"/> every float32 row read (the scan the bandwidth bound describes).
     /// </summary>
-    public static Contender VectorShardExact(Shard shard, int k, bool allCores)
+    public static Contender VectorShardExact(Shard shard, int k, bool allCores, bool fullScan = false)
     {
-        var options = new SearchOptions(K: k, MaxThreads: allCores ? 0 : 1);
-        return new Contender(allCores ? ExactAllCores : Exact, 1, queries => [shard.Search(queries[0], options).Select(r => r.Id).ToArray()], null,
-            allCores ? Environment.ProcessorCount : 1);
+        var options = new SearchOptions(K: k, MaxThreads: allCores ? 0 : 1, FullScan: fullScan);
+        return new Contender(fullScan ? ExactFullScan : allCores ? ExactAllCores : Exact, 1,
+            queries => [shard.Search(queries[0], options).Select(r => r.Id).ToArray()], null, allCores ? Environment.ProcessorCount : 1);
     }
 
     /// <summary>

@@ -194,6 +194,7 @@ namespace VectorShard.Benchmarks
             var contenders = new List<Contender>
             {
                 Contenders.VectorShardExact(shard, w.K, allCores: false),
+                Contenders.VectorShardExact(shard, w.K, allCores: false, fullScan: true),
                 Contenders.VectorShardExact(shard, w.K, allCores: true),
                 Contenders.VectorShardFloat16(float16Shard, w.K, 1),
                 Contenders.VectorShardQuantized(shard, w.K, SearchQuantization.Int8, oversample: 2),
@@ -267,22 +268,25 @@ namespace VectorShard.Benchmarks
         // busy machine moves it a lot.
         private static string? QuantizedSummary(Workload w, List<Contender> contenders, int queryCount)
         {
-            var exact = contenders[0];
+            var exact = contenders.First(c => c.Name == Contenders.Exact);
+            var fullScan = contenders.First(c => c.Name == Contenders.ExactFullScan);
             var quantized = contenders.Where(c => c.Quantized && c.HasNumbers && c.RecallAllQueries is not null).ToList();
-            if (!exact.HasNumbers || quantized.Count == 0)
+            if (!exact.HasNumbers || !fullScan.HasNumbers || quantized.Count == 0)
             {
                 return null;
             }
 
-            double Speedup(Contender c) => exact.Median / c.Median;
-            string Speed(Contender c) => string.Create(CultureInfo.InvariantCulture, $"{Speedup(c):F1}× exact by p50 ({c.Qps / exact.Qps:F1}× by QPS)");
+            // The issue's target compares with the exact scan of every vector; exact search by int8 bounds is shown beside it.
+            double Speedup(Contender c) => fullScan.Median / c.Median;
+            string Speed(Contender c) => string.Create(CultureInfo.InvariantCulture,
+                $"{Speedup(c):F1}× the full scan by p50 ({c.Qps / fullScan.Qps:F1}× by QPS), {exact.Median / c.Median:F1}× bounded exact search");
             var line = "Quantized vs exact (1 thread): " + string.Join("; ", quantized.Select(c =>
                 $"{c.Name} recall@{w.K} {c.Recall!.Recall:F3} (all {queryCount} queries: {c.RecallAllQueries!.Recall:F3}) at {Speed(c)}")) + ".";
             if (w.RealEmbeddings)
             {
                 var meeting = quantized.Where(c => c.RecallAllQueries!.Recall >= TargetRecall && Speedup(c) >= TargetSpeedup).ToList();
                 var best = quantized.Where(c => c.RecallAllQueries!.Recall >= TargetRecall).MaxBy(Speedup);
-                line += $" Target on the real MiniLM corpus, recall@{w.K} ≥ {TargetRecall:F2} (all queries) at ≥ {TargetSpeedup:F0}× exact (p50): " +
+                line += $" Target on the real MiniLM corpus, recall@{w.K} ≥ {TargetRecall:F2} (all queries) at ≥ {TargetSpeedup:F0}× the exact full scan (p50): " +
                     (meeting.Count > 0 ? $"**met** by {string.Join(", ", meeting.Select(c => c.Name))}."
                         : best is null ? "**not met** (no quantized search reached the recall)."
                         : $"**not met** in this run (fastest at that recall: {best.Name}, {Speed(best)}).");

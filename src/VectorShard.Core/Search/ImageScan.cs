@@ -154,7 +154,7 @@ public static class ImageScan
         MathF.Max(0f, MathF.Max(range.Min - queryNorm, queryNorm - range.Max));
 
     // Float16 rows against a group of queries (one or more), widened by the kernel as it reads them.
-    private static void ScoreHalves(VectorKernel kernel, DistanceMetric metric, ReadOnlySpan<float> queries, int count,
+    internal static void ScoreHalves(VectorKernel kernel, DistanceMetric metric, ReadOnlySpan<float> queries, int count,
         ReadOnlySpan<Half> rows, int dimension, Span<float> scores)
     {
         if (metric == DistanceMetric.L2)

@@ -68,22 +68,24 @@ public static class QuantizedScan
             }
 
             var candidates = reRank ? ReRank(image, metric, queries[q], queryNorms[q], partial[0], reRankKeep) : partial[0];
-            results[q] = Rescore(image, metric, queries[q], queryNorms[q], candidates, k, limit, kernel);
+            results[q] = Rescore(image, metric, queries[q], queryNorms[q], candidates.Ids, k, limit, kernel);
         }
 
         return results;
     }
 
-    // The candidates rescored exactly, by the same kernel as the exact scan, so both give the same bits. The
-    // prescan keeps each candidate's position in the image (chunk × RowsPerChunk + row) in place of its id, so
-    // rescoring needs no id lookup (a cache miss or two each from memory), and candidates are read in image
-    // order, which is kinder to the prefetchers than rank order.
+    /// <summary>
+    /// The k nearest of the candidates, rescored exactly by the same kernel as the exact scan, so both give the same bits;
+    /// nearest first. A candidate is its position in the image (chunk × <see cref="VectorImage.RowsPerChunk"/> + row), not
+    /// its id, so rescoring needs no id lookup (a cache miss or two each from memory), and candidates are read in image
+    /// order, which is kinder to the prefetchers than rank order.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (long Id, float Distance)[] Rescore(VectorImage image, DistanceMetric metric, float[] query, float queryNorm,
-        TopK candidates, int k, float limit, VectorKernel kernel)
+    public static (long Id, float Distance)[] Rescore(VectorImage image, DistanceMetric metric, float[] query, float queryNorm,
+        ReadOnlySpan<long> candidates, int k, float limit, VectorKernel kernel)
     {
         var positions = RentInImageOrder(candidates);
-        var ordered = positions.AsSpan(0, candidates.Count);
+        var ordered = positions.AsSpan(0, candidates.Length);
 
         // No large new arrays: a search's first touch of fresh heap memory is a page fault (tens of µs on a VM), which
         // cost W1's 4-bit search about 0.04 ms per query for a row buffer that float32 rows do not even use.
@@ -107,6 +109,12 @@ public static class QuantizedScan
                     ImageScan.ScoreBlocks(kernel, metric, query, 1, image, chunk, offset - lane, BlockLayout.Rows, score);
                     scoredBlock = position - lane;
                 }
+            }
+            else if (image.Precision == StoragePrecision.Float16)
+            {
+                // Widened inside the kernel, as a one-query scan reads Float16 rows, so both give the same bits.
+                ImageScan.ScoreHalves(kernel, metric, query, 1, image.GetChunkHalves(chunk).Span.Slice(offset * image.Dimension, image.Dimension),
+                    image.Dimension, score);
             }
             else
             {
@@ -133,12 +141,12 @@ public static class QuantizedScan
         return DistanceFunction.Finish(metric, best);
     }
 
-    // A pooled array whose first candidates.Count elements are the candidates' positions, ascending (to be returned to the pool).
-    private static long[] RentInImageOrder(TopK candidates)
+    // A pooled array whose first candidates.Length elements are the candidates' positions, ascending (to be returned to the pool).
+    private static long[] RentInImageOrder(ReadOnlySpan<long> candidates)
     {
-        var positions = ArrayPool<long>.Shared.Rent(candidates.Count);
-        var ordered = positions.AsSpan(0, candidates.Count);
-        candidates.Ids.CopyTo(ordered);
+        var positions = ArrayPool<long>.Shared.Rent(candidates.Length);
+        var ordered = positions.AsSpan(0, candidates.Length);
+        candidates.CopyTo(ordered);
         ordered.Sort();
         return positions;
     }
@@ -154,7 +162,7 @@ public static class QuantizedScan
 
         var prepared = Int4Codes.PrepareQuery(query);
         var bytes = Int4Codes.BytesFor(image.Dimension);
-        var positions = RentInImageOrder(candidates);
+        var positions = RentInImageOrder(candidates.Ids);
         var ordered = positions.AsSpan(0, candidates.Count);
         var best = new TopK(keep);
         Span<int> dot = stackalloc int[1];
@@ -265,7 +273,8 @@ public static class QuantizedScan
     }
 
     // The positions of chunk c's rows in the image (chunk × RowsPerChunk + row), which the prescans keep as candidates.
-    private static ReadOnlySpan<long> Positions(VectorImage image, int c, long[] buffer)
+    /// <summary>The positions (chunk × <see cref="VectorImage.RowsPerChunk"/> + row) of chunk <paramref name="c"/>'s rows, in <paramref name="buffer"/>.</summary>
+    public static ReadOnlySpan<long> Positions(VectorImage image, int c, long[] buffer)
     {
         var rows = buffer.AsSpan(0, image.GetChunk(c).Ids.Length);
         for (var row = 0; row < rows.Length; row++)

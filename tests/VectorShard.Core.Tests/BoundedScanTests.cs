@@ -1,0 +1,243 @@
+using VectorShard.Core.Search;
+using VectorShard.Core.Search.Kernels;
+using VectorShard.Core.Storage;
+using Xunit;
+
+namespace VectorShard.Core.Tests;
+
+/// <summary>
+/// Exact search that bounds distances from int8 codes and rescores only the rows that could rank (BoundedScan) must
+/// give the full float32 scan's answer bit for bit. The data is chosen so that the codes cannot rank it: rows nearly
+/// equidistant from the query (differences of 1e-4, against int8 errors near 1e-2), duplicates (ties by id), rows
+/// dominated by one component (coarse codes) and, outside cosine, zero vectors. A bound that were too tight would drop
+/// true neighbours here.
+/// </summary>
+public sealed class BoundedScanTests : IDisposable
+{
+    private const int RowCount = 3000;
+
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Theory]
+    [InlineData(DistanceMetric.L2, 3, StoragePrecision.Float32)]
+    [InlineData(DistanceMetric.L2, 96, StoragePrecision.Float32)]
+    [InlineData(DistanceMetric.L2, 1536, StoragePrecision.Float32)]
+    [InlineData(DistanceMetric.Cosine, 17, StoragePrecision.Float32)]
+    [InlineData(DistanceMetric.Cosine, 384, StoragePrecision.Float32)]
+    [InlineData(DistanceMetric.Cosine, 385, StoragePrecision.Float32)]
+    [InlineData(DistanceMetric.Dot, 96, StoragePrecision.Float32)]
+    [InlineData(DistanceMetric.Dot, 1000, StoragePrecision.Float32)]
+    [InlineData(DistanceMetric.L2, 96, StoragePrecision.Float16)]
+    [InlineData(DistanceMetric.Cosine, 384, StoragePrecision.Float16)]
+    [InlineData(DistanceMetric.Dot, 200, StoragePrecision.Float16)]
+    public void Run_GivesTheFullScansAnswer_WhereTheCodesCannotRankTheRows(DistanceMetric metric, int dimension, StoragePrecision precision)
+    {
+        var random = new Random(dimension * 7 + (int)metric);
+        var center = RandomData.Vector(random, dimension);
+        var path = _temp.File($"bounded-{metric}-{dimension}-{precision}.vshard");
+        using (var shard = Shard.Create(path, new ShardOptions(dimension, metric, Precision: precision)))
+        {
+            shard.Add(HardRows(random, metric, center, RowCount).Select(v => new VectorInput(null, v)).ToArray());
+        }
+
+        using var connection = RawSqlite.Open(path);
+        var image = VectorImage.Load(connection, dimension, precision);
+        var queries = new[] { center, RandomData.Vector(random, dimension), RowOf(image, 1234) };
+        foreach (var query in queries)
+        {
+            var norm = (float)Reference.Norm(query);
+            foreach (var k in (int[])[1, 10, 150])
+            {
+                var full = ImageScan.Run(image, metric, [query], [norm], k, float.PositiveInfinity, VectorKernels.Current)[0];
+                AssertSame(full, BoundedScan.Run(image, metric, query, norm, k, float.PositiveInfinity, VectorKernels.Current), $"k={k}");
+
+                // A maximum distance that falls among the neighbours.
+                var limit = full[Math.Min(6, full.Length - 1)].Distance;
+                var cut = ImageScan.Run(image, metric, [query], [norm], k, limit, VectorKernels.Current)[0];
+                AssertSame(cut, BoundedScan.Run(image, metric, query, norm, k, limit, VectorKernels.Current), $"k={k}, max distance {limit}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(20)]
+    public void Run_KeepsNeighboursThatTheirCodesUnderrateByNearlyTheWholeBound(int k)
+    {
+        // A query of ±1 (its 16-bit codes are exact) and rows of scale 2⁻⁷ (the first component is 127 steps) whose other
+        // components all sit a hair off a half step, so every code is off by almost half a step. The k neighbours' codes
+        // all err against the query (their estimate falls short of q·x by 31.25 steps, nearly the bound of 32), k decoys'
+        // all err towards it. The neighbours' true product beats the decoys' by half a step while their estimate trails by
+        // 62 steps, so only a bound within 2% of the worst case keeps them (one 4% tighter fails). Far rows fill the rest.
+        const int dimension = 64;
+        const float step = 1f / 128;
+        var random = new Random(k);
+        var query = Enumerable.Range(0, dimension).Select(i => i == 0 || random.Next(2) == 0 ? 1f : -1f).ToArray();
+        float[] Row(int target, int direction)
+        {
+            // Σ query[i] × code[i] over i ≥ 1 comes to target; the codes stay well inside ±127.
+            var codes = Enumerable.Range(0, dimension).Select(i => i < 2 ? 0 : random.Next(-3, 4)).ToArray();
+            codes[1] = (int)query[1] * (target - Enumerable.Range(2, dimension - 2).Sum(i => (int)query[i] * codes[i]));
+            var row = new float[dimension];
+            row[0] = 127 * step;
+            for (var i = 1; i < dimension; i++)
+            {
+                row[i] = (codes[i] + (0.5f - 1f / 256) * query[i] * direction) * step;
+            }
+
+            return row;
+        }
+
+        var neighbours = Enumerable.Range(0, k).Select(_ => Row(-22, +1));
+        var decoys = Enumerable.Range(0, k).Select(_ => Row(40, -1));
+        var far = Enumerable.Range(0, RowCount).Select(_ => Row(-100, random.Next(2) * 2 - 1));
+        var path = _temp.File($"bounded-underrated-{k}.vshard");
+        using (var shard = Shard.Create(path, new ShardOptions(dimension, DistanceMetric.Dot)))
+        {
+            shard.Add(far.Take(RowCount / 2).Concat(neighbours).Concat(decoys).Concat(far.Skip(RowCount / 2)).Select(v => new VectorInput(null, v)).ToArray());
+        }
+
+        using var connection = RawSqlite.Open(path);
+        var image = VectorImage.Load(connection, dimension);
+        var norm = (float)Reference.Norm(query);
+        var full = ImageScan.Run(image, DistanceMetric.Dot, [query], [norm], k, float.PositiveInfinity, VectorKernels.Current)[0];
+        // The neighbours are the rows added after the first half of the far ones.
+        Assert.All(full, r => Assert.InRange(r.Id, RowCount / 2 + 1, RowCount / 2 + k));
+        AssertSame(full, BoundedScan.Run(image, DistanceMetric.Dot, query, norm, k, float.PositiveInfinity, VectorKernels.Current), $"k={k}");
+    }
+
+    [Fact]
+    public void Run_OnTwoThreads_GivesTheSameAnswer()
+    {
+        // Enough codes (over 16 MiB) that the prescan splits across threads.
+        const int dimension = 512;
+        var random = new Random(5);
+        var path = _temp.File("bounded-threads.vshard");
+        var center = RandomData.Vector(random, dimension);
+        using (var shard = Shard.Create(path, new ShardOptions(dimension, DistanceMetric.L2, Profile: ShardProfile.UltraFast)))
+        {
+            shard.Add(HardRows(random, DistanceMetric.L2, center, 36_000).Select(v => new VectorInput(null, v)).ToArray());
+        }
+
+        using var connection = RawSqlite.Open(path);
+        var image = VectorImage.Load(connection, dimension);
+        Assert.True(ChunkPartition.Threads((long)image.Count * dimension, image.ChunkCount, 2) == 2, "the prescan should split");
+        var norm = (float)Reference.Norm(center);
+        var full = ImageScan.Run(image, DistanceMetric.L2, [center], [norm], 20, float.PositiveInfinity, VectorKernels.Current, maxThreads: 1)[0];
+        AssertSame(full, BoundedScan.Run(image, DistanceMetric.L2, center, norm, 20, float.PositiveInfinity, VectorKernels.Current, maxThreads: 2), "2 threads");
+    }
+
+    [Theory]
+    [InlineData(DistanceMetric.L2)]
+    [InlineData(DistanceMetric.Cosine)]
+    [InlineData(DistanceMetric.Dot)]
+    public void Search_ByDefault_AnswersAsTheFullScan_ThroughWrites(DistanceMetric metric)
+    {
+        const int dimension = 64;
+        var random = new Random(11 + (int)metric);
+        var center = RandomData.Vector(random, dimension);
+        using var shard = Shard.Create(_temp.File($"bounded-writes-{metric}.vshard"), new ShardOptions(dimension, metric));
+        var stored = shard.Add(HardRows(random, metric, center, RowCount).Select((v, i) => new VectorInput($"r{i}", v)).ToArray());
+        AssertSameSearch(shard, center, 10);
+
+        // Overwrites, new rows and removals after the codes were built: the codes must follow them.
+        shard.Add(stored.Take(40).Select(r => new VectorInput(r.Key, HardRows(random, metric, center, 1)[0])).ToArray(), replaceExisting: true);
+        shard.Add(HardRows(random, metric, center, 60).Select((v, i) => new VectorInput($"new{i}", v)).ToArray());
+        shard.Remove(stored.Skip(100).Take(200).Select(r => r.Id).ToArray());
+        AssertSameSearch(shard, center, 10);
+        AssertSameSearch(shard, RandomData.Vector(random, dimension), 25);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(384)]
+    [InlineData(1536)]
+    [InlineData(ShardLimits.MaxDimension)]
+    public void WideQueryCodes_KeepTheIntegerDotProductExact_AtTheExtremes(int dimension)
+    {
+        // Every component at the largest magnitude, against rows of all ±127: the largest sum there can be.
+        var query = Enumerable.Range(0, dimension).Select(i => i % 2 == 0 ? 3f : -3f).ToArray();
+        var codes = new short[dimension];
+        var scale = Int8Codes.QuantizeWide(query, codes);
+        var top = Int8Codes.WideQueryMax(dimension);
+        Assert.All(codes, c => Assert.Equal(top, Math.Abs((int)c)));
+        Assert.Equal(3f / top, scale, 1e-6f);
+
+        var row = codes.Select(c => (sbyte)(c > 0 ? 127 : -127)).ToArray();
+        var dots = new int[1];
+        Int8Codes.DotRows(codes, row, dimension, dots);
+        Assert.Equal(127L * top * dimension, (long)dots[0]);
+    }
+
+    private static void AssertSameSearch(Shard shard, float[] query, int k)
+    {
+        var bounded = shard.Search(query, new SearchOptions(k));
+        var full = shard.Search(query, new SearchOptions(k, FullScan: true));
+        Assert.Equal(full.Select(r => (r.Id, r.Key, r.Distance)), bounded.Select(r => (r.Id, r.Key, r.Distance)));
+    }
+
+    private static void AssertSame((long Id, float Distance)[] expected, (long Id, float Distance)[] actual, string context)
+    {
+        Assert.True(expected.Length == actual.Length, $"{context}: {actual.Length} results, expected {expected.Length}");
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.True(expected[i] == actual[i], $"{context}, rank {i + 1}: {actual[i]}, expected {expected[i]}");
+        }
+    }
+
+    private static float[] RowOf(VectorImage image, int row)
+    {
+        var buffer = new float[image.Dimension];
+        return image.GetRows(row / image.RowsPerChunk, row % image.RowsPerChunk, 1, buffer).ToArray();
+    }
+
+    // Rows the int8 codes cannot rank against center: a thin shell of near-equal distances (by the metric), every 50th row
+    // repeated, every 40th dominated by one component, and outside cosine every 97th all zeros.
+    private static float[][] HardRows(Random random, DistanceMetric metric, float[] center, int count)
+    {
+        var dimension = center.Length;
+        var centerNorm = (float)Reference.Norm(center);
+        var rows = new float[count][];
+        for (var i = 0; i < count; i++)
+        {
+            if (i % 50 == 49)
+            {
+                rows[i] = (float[])rows[i - 1].Clone();
+                continue;
+            }
+
+            var direction = RandomData.Vector(random, dimension);
+            var length = (float)Reference.Norm(direction);
+            var shell = 1f + 1e-4f * (float)RandomData.Gaussian(random);
+            rows[i] = new float[dimension];
+            for (var j = 0; j < dimension; j++)
+            {
+                var unit = direction[j] / length;
+                rows[i][j] = metric switch
+                {
+                    // On a sphere of radius ≈ 1 around the center.
+                    DistanceMetric.L2 => center[j] + shell * unit,
+                    // At an angle of ≈ 1 radian from the center, at any length.
+                    DistanceMetric.Cosine => (float)(Math.Cos(shell) * center[j] / centerNorm + Math.Sin(shell) * unit) * (0.5f + (i % 7)),
+                    // The same product with the center (≈ 1) plus any amount of another direction.
+                    _ => shell * center[j] / (centerNorm * centerNorm) + unit * (i % 5),
+                };
+            }
+
+            if (i % 40 == 39)
+            {
+                rows[i][random.Next(dimension)] += 50f;
+            }
+
+            if (metric != DistanceMetric.Cosine && i % 97 == 96)
+            {
+                Array.Clear(rows[i]);
+            }
+        }
+
+        return rows;
+    }
+}
