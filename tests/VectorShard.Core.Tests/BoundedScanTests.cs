@@ -154,6 +154,7 @@ public sealed class BoundedScanTests : IDisposable
     [Theory]
     [InlineData(1)]
     [InlineData(384)]
+    [InlineData(512)]
     [InlineData(1536)]
     [InlineData(ShardLimits.MaxDimension)]
     public void WideQueryCodes_KeepTheIntegerDotProductExact_AtTheExtremes(int dimension)
@@ -166,10 +167,11 @@ public sealed class BoundedScanTests : IDisposable
         Assert.All(codes, c => Assert.Equal(top, Math.Abs((int)c)));
         Assert.Equal(3f / top, scale, 1e-6f);
 
-        var row = codes.Select(c => (sbyte)(c > 0 ? 127 : -127)).ToArray();
-        var dots = new int[1];
-        Int8Codes.DotRows(codes, row, dimension, dots);
-        Assert.Equal(127L * top * dimension, (long)dots[0]);
+        // Five rows: the kernel's four-row path and its one-row path.
+        var rows = Enumerable.Repeat(codes.Select(c => (sbyte)(c > 0 ? 127 : -127)), 5).SelectMany(row => row).ToArray();
+        var dots = new int[5];
+        Int8Codes.DotRows(codes, rows, dimension, dots);
+        Assert.All(dots, dot => Assert.Equal(127L * top * dimension, (long)dot));
     }
 
     private static void AssertSameSearch(Shard shard, float[] query, int k)

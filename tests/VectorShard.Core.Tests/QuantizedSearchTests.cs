@@ -9,16 +9,41 @@ namespace VectorShard.Core.Tests;
 /// <summary>Int8 and 4-bit codes, sign bits, and the quantized search: prescan, exact rescoring, recall, and coherence with writes.</summary>
 public sealed class QuantizedSearchTests(ITestOutputHelper output)
 {
+    [Fact]
+    public void Quantize_GivesTheCodesOfRoundingEachComponent_AtEveryLength()
+    {
+        // Lengths that end inside and on the vectorized steps of 32, with components on exact ties (x.5 steps).
+        var random = new Random(8);
+        for (var length = 1; length <= 100; length++)
+        {
+            var vector = RandomData.Vector(random, length);
+            vector[random.Next(length)] = 1.27f;
+            for (var i = 0; i < length; i += 3)
+            {
+                vector[i] = (random.Next(-120, 120) + 0.5f) / 100f;
+            }
+
+            var codes = new sbyte[length];
+            var scale = Int8Codes.Quantize(vector, codes);
+            var expected = vector.Select(x => (sbyte)Math.Clamp(MathF.Round(x * (1f / scale)), -127f, 127f));
+            Assert.Equal(expected, codes);
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(15)]
     [InlineData(16)]
     [InlineData(33)]
+    [InlineData(64)]
+    [InlineData(96)]
     [InlineData(100)]
+    [InlineData(384)]
     [InlineData(1536)]
     public void DotRows_OfCodes_EqualsTheScalarSumOfEveryRow(int length)
     {
-        const int rows = 5;
+        // Two groups of four rows and one more.
+        const int rows = 9;
         var random = new Random(length);
         var query = Enumerable.Range(0, length).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
         var block = Enumerable.Range(0, rows * length).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();

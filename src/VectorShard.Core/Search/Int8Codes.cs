@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
@@ -15,21 +16,57 @@ public static class Int8Codes
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Quantize(ReadOnlySpan<float> vector, Span<sbyte> codes)
     {
-        var max = 0f;
-        foreach (var x in vector)
-        {
-            max = MathF.Max(max, MathF.Abs(x));
-        }
-
+        var max = vector.IsEmpty ? 0f : MathF.Abs(TensorPrimitives.MaxMagnitude(vector));
         var scale = max == 0 ? 1f : max / 127f;
         var inverse = 1f / scale;
-        for (var i = 0; i < vector.Length; i++)
+        var i = 0;
+        if (Avx2.IsSupported)
+        {
+            // 32 components a step: vcvtps2dq rounds to nearest, ties to even, as MathF.Round does. The codes of
+            // 100,000 × 384 rows took 20–138 ms this way against 179–322 ms one component at a time (in one process,
+            // first touch of their memory included), time the first exact search pays.
+            ref var source = ref MemoryMarshal.GetReference(vector);
+            var factor = Vector256.Create(inverse);
+            var (low, high) = (Vector256.Create(-127), Vector256.Create(127));
+            ref var target = ref MemoryMarshal.GetReference(codes);
+            for (; i + 32 <= vector.Length; i += 32)
+            {
+                var a = Avx.ConvertToVector256Int32(Vector256.LoadUnsafe(ref source, (nuint)i) * factor);
+                var b = Avx.ConvertToVector256Int32(Vector256.LoadUnsafe(ref source, (nuint)(i + 8)) * factor);
+                var c = Avx.ConvertToVector256Int32(Vector256.LoadUnsafe(ref source, (nuint)(i + 16)) * factor);
+                var d = Avx.ConvertToVector256Int32(Vector256.LoadUnsafe(ref source, (nuint)(i + 24)) * factor);
+                var words = (Vector256.Narrow(Clamp(a, low, high), Clamp(b, low, high)), Vector256.Narrow(Clamp(c, low, high), Clamp(d, low, high)));
+                Vector256.Narrow(words.Item1, words.Item2).StoreUnsafe(ref target, (nuint)i);
+            }
+        }
+
+        for (; i < vector.Length; i++)
         {
             codes[i] = (sbyte)Math.Clamp(MathF.Round(vector[i] * inverse), -127f, 127f);
         }
 
         return scale;
     }
+
+    /// <summary>
+    /// ‖vector − scale × codes‖, rounded up: an upper bound on the codes' error in any dot product per unit of the
+    /// other vector's length (Cauchy–Schwarz), tighter than half a step per component by about √3 on typical rows.
+    /// </summary>
+    public static float Residual(ReadOnlySpan<float> vector, ReadOnlySpan<sbyte> codes, float scale)
+    {
+        var sum = 0d;
+        for (var i = 0; i < vector.Length; i++)
+        {
+            var error = vector[i] - (double)scale * codes[i];
+            sum += error * error;
+        }
+
+        // Summed in double; the float it becomes may round down by 2⁻²⁴ of itself.
+        return (float)Math.Sqrt(sum) * (1f + 1f / (1 << 20));
+    }
+
+    private static Vector256<int> Clamp(Vector256<int> value, Vector256<int> low, Vector256<int> high) =>
+        Vector256.Min(high, Vector256.Max(low, value));
 
     /// <summary>
     /// The largest 16-bit query code <see cref="DotRows"/> can take at this dimension with its int32 sums exact:

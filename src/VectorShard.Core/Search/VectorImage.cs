@@ -249,6 +249,12 @@ public sealed class VectorImage
         return (chunk.Codes[(int)kind][..(rows * RowCodes.BytesPerRow(kind, Dimension))], chunk.Scales[(int)kind]!.AsMemory(0, rows));
     }
 
+    /// <summary>
+    /// ‖row − scale × codes‖ of each row of chunk <paramref name="index"/> (never below the true value): how far its
+    /// int8 codes are from it, which bounds their error on any dot product (<see cref="BoundedScan"/>); needs Int8 codes.
+    /// </summary>
+    public ReadOnlyMemory<float> GetChunkResiduals(int index) => _chunks[index].Residuals!.AsMemory(0, ChunkRows(index));
+
     /// <summary>Encodes every row as codes of this kind (once); later writes keep them in step.</summary>
     public void EnsureCodes(SearchQuantization kind)
     {
@@ -439,17 +445,29 @@ public sealed class VectorImage
 
         public float[]?[] Scales { get; } = new float[CodeKinds][];
 
+        // With int8 codes: each row's distance from its codes (GetChunkResiduals).
+        public float[]? Residuals { get; private set; }
+
         public void AddCodes(SearchQuantization kind, int rowCount, int dimension, PinnedArena<byte> arena)
         {
             // Cache-line aligned like the vectors (and so 8-byte aligned, as sign bits are read as words).
             Codes[(int)kind] = arena.Allocate(rowCount * RowCodes.BytesPerRow(kind, dimension));
             Scales[(int)kind] = new float[rowCount];
+            if (kind == SearchQuantization.Int8)
+            {
+                Residuals = new float[rowCount];
+            }
         }
 
         public void Encode(SearchQuantization kind, int offset, ReadOnlySpan<float> vector, int dimension)
         {
             var bytes = RowCodes.BytesPerRow(kind, dimension);
-            Scales[(int)kind]![offset] = RowCodes.Encode(kind, vector, Codes[(int)kind].Span.Slice(offset * bytes, bytes));
+            var codes = Codes[(int)kind].Span.Slice(offset * bytes, bytes);
+            var scale = Scales[(int)kind]![offset] = RowCodes.Encode(kind, vector, codes);
+            if (kind == SearchQuantization.Int8)
+            {
+                Residuals![offset] = Int8Codes.Residual(vector, MemoryMarshal.Cast<byte, sbyte>(codes), scale);
+            }
         }
     }
 }
