@@ -149,6 +149,15 @@ public sealed class BoundedScanTests : IDisposable
         shard.Remove(stored.Skip(100).Take(200).Select(r => r.Id).ToArray());
         AssertSameSearch(shard, center, 10);
         AssertSameSearch(shard, RandomData.Vector(random, dimension), 25);
+
+        // Up to BoundedScan.MaxQueries at once are bounded one by one, more share one pass: the same answers.
+        foreach (var count in (int[])[BoundedScan.MaxQueries, BoundedScan.MaxQueries + 1])
+        {
+            var queries = Enumerable.Range(1, count - 1).Select(_ => RandomData.Vector(random, dimension)).Append(center).ToArray();
+            var bounded = shard.SearchMany(queries, new SearchOptions(10));
+            var full = queries.Select(q => shard.Search(q, new SearchOptions(10, FullScan: true))).ToArray();
+            Assert.Equal(full.Select(r => r.Select(x => (x.Id, x.Distance))), bounded.Select(r => r.Select(x => (x.Id, x.Distance))));
+        }
     }
 
     [Theory]

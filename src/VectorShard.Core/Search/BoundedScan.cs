@@ -30,12 +30,13 @@ public static class BoundedScan
 
     /// <summary>
     /// The most queries searched this way at once; more share one pass over the float32 rows (<see cref="ImageScan"/>).
-    /// Where the codes fit in cache, bounding each query still won at 6 (in one process, p50 for the batch: 10,000 × 1536
-    /// 1 query 0.71 against 2.35 ms, 2 1.14 against 2.85, 8 3.79 against 4.65; MiniLM 44,499 × 384 1 0.84 against 2.45,
-    /// 6 3.65 against 4.59, 8 4.62 against 3.22), but 1,000,000 × 96 reads its 96 MB of codes from memory for each
-    /// query (6.4 against 13.3 ms for one), so a shared pass wins there from three or four queries.
+    /// In one process, p50 for the batch, bounded against shared: 3 queries won everywhere (10,000 × 1536 1.67 against
+    /// 2.92 ms, MiniLM 44,499 × 384 2.01 against 4.08, 100,000 × 384 3.91 against 6.12, 1,000,000 × 96 12.6 against 14.6).
+    /// Where the codes fit in cache bounding still won at 6 (MiniLM 3.65 against 4.59) or 8 (10,000 × 1536 3.79 against
+    /// 4.65), but at 6 it tied on 100,000 × 384 (7.44 against 7.55) and lost on 1,000,000 × 96 (24.8 against 15.5 ms),
+    /// whose 96 MB of codes are read from memory for each query.
     /// </summary>
-    public const int MaxQueries = 2;
+    public const int MaxQueries = 3;
 
     /// <summary>Rows per neighbour wanted below which every row is a near-certain candidate, so the full scan is cheaper.</summary>
     public const int MinRowsPerNeighbour = 16;
