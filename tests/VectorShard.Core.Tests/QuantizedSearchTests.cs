@@ -30,6 +30,21 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Residual_IsTheCodesDistanceFromTheRow_NeverBelowIt()
+    {
+        var random = new Random(12);
+        foreach (var length in (int[])[1, 7, 16, 17, 96, 385, 1536])
+        {
+            var vector = RandomData.Vector(random, length);
+            var codes = new sbyte[length];
+            var scale = Int8Codes.Quantize(vector, codes);
+            var exact = Math.Sqrt(vector.Select((x, i) => Math.Pow(x - (double)scale * codes[i], 2)).Sum());
+            var residual = Int8Codes.Residual(vector, codes, scale);
+            Assert.InRange(residual, exact, exact * (1 + 1.0 / 1024));
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(15)]

