@@ -324,10 +324,10 @@ public sealed class Shard : IDisposable
             return VectorReader.Labels(_statements, ids);
         }
 
-        var labels = VectorReader.Labels(_statements, ids.Where(id => image.TryGetLabel(id, out var label) && label.HasMetadata));
-        foreach (var id in ids)
+        var known = ids.Select(id => (Id: id, Label: image.TryGetLabel(id, out var label) ? label : default)).ToList();
+        var labels = VectorReader.Labels(_statements, known.Where(r => r.Label.HasMetadata).Select(r => r.Id));
+        foreach (var (id, label) in known)
         {
-            image.TryGetLabel(id, out var label);
             labels.TryAdd(id, (label.Key, null));
         }
 

@@ -25,13 +25,7 @@ public static class Int4Codes
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Quantize(ReadOnlySpan<float> vector, Span<byte> packed)
     {
-        var max = 0f;
-        foreach (var x in vector)
-        {
-            max = MathF.Max(max, MathF.Abs(x));
-        }
-
-        var scale = max == 0 ? 1f : max / Levels;
+        var scale = RowCodes.Scale(vector, Levels);
         var inverse = 1f / scale;
         for (var j = 0; j < BytesFor(vector.Length); j++)
         {

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
@@ -16,8 +15,7 @@ public static class Int8Codes
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Quantize(ReadOnlySpan<float> vector, Span<sbyte> codes)
     {
-        var max = vector.IsEmpty ? 0f : MathF.Abs(TensorPrimitives.MaxMagnitude(vector));
-        var scale = max == 0 ? 1f : max / 127f;
+        var scale = RowCodes.Scale(vector, 127f);
         var inverse = 1f / scale;
         var i = 0;
         if (Avx2.IsSupported)
@@ -102,14 +100,8 @@ public static class Int8Codes
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float QuantizeWide(ReadOnlySpan<float> query, Span<short> codes)
     {
-        var max = 0f;
-        foreach (var x in query)
-        {
-            max = MathF.Max(max, MathF.Abs(x));
-        }
-
         var top = WideQueryMax(query.Length);
-        var scale = max == 0 ? 1f : max / top;
+        var scale = RowCodes.Scale(query, top);
         var inverse = 1f / scale;
         for (var i = 0; i < query.Length; i++)
         {

@@ -273,8 +273,7 @@ public static class QuantizedScan
     }
 
     // The positions of chunk c's rows in the image (chunk × RowsPerChunk + row), which the prescans keep as candidates.
-    /// <summary>The positions (chunk × <see cref="VectorImage.RowsPerChunk"/> + row) of chunk <paramref name="c"/>'s rows, in <paramref name="buffer"/>.</summary>
-    public static ReadOnlySpan<long> Positions(VectorImage image, int c, long[] buffer)
+    private static ReadOnlySpan<long> Positions(VectorImage image, int c, long[] buffer)
     {
         var rows = buffer.AsSpan(0, image.GetChunk(c).Ids.Length);
         for (var row = 0; row < rows.Length; row++)

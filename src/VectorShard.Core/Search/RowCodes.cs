@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 
 namespace VectorShard.Core.Search;
@@ -17,6 +18,16 @@ public static class RowCodes
         SearchQuantization.Binary => SignBits.WordsFor(dimension) * sizeof(ulong),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a quantization"),
     };
+
+    /// <summary>
+    /// The step that puts the vector's largest magnitude at <paramref name="largestCode"/> (so every code lies within
+    /// ±largestCode), or 1 for a vector of zeros, whose codes are all 0 at any step.
+    /// </summary>
+    public static float Scale(ReadOnlySpan<float> vector, float largestCode)
+    {
+        var max = vector.IsEmpty ? 0f : MathF.Abs(TensorPrimitives.MaxMagnitude(vector));
+        return max == 0 ? 1f : max / largestCode;
+    }
 
     /// <summary>Writes the codes of <paramref name="vector"/> (<see cref="BytesPerRow"/> bytes) and returns its scale.</summary>
     public static float Encode(SearchQuantization kind, ReadOnlySpan<float> vector, Span<byte> codes)
