@@ -305,9 +305,8 @@ public sealed class Shard : IDisposable
                 ? QuantizedScan.Run(image, _header.Metric, queries, norms, options.K, options.MaxDistance,
                     Math.Max(1, options.Oversample ?? QuantizedScan.DefaultOversample(options.Quantization)),
                     VectorKernels.Current, options.Quantization, options.MaxThreads)
-                : !options.FullScan && BoundedScan.Pays(image, queries.Count, options.K)
-                ? queries.Select((query, i) => BoundedScan.Run(image, _header.Metric, query, norms[i], options.K, options.MaxDistance,
-                    VectorKernels.Current, options.MaxThreads)).ToArray()
+                : !options.FullScan && BoundedScan.Pays(image, options.K)
+                ? BoundedScan.Run(image, _header.Metric, queries, norms, options.K, options.MaxDistance, VectorKernels.Current, options.MaxThreads)
                 : ImageScan.Run(image, _header.Metric, queries, norms, options.K, options.MaxDistance, VectorKernels.Current, options.MaxThreads);
             var labels = Labels(image, nearest.SelectMany(n => n).Select(n => n.Id).ToHashSet());
             return nearest.Select((found, q) => (IReadOnlyList<SearchResult>)found.Select((n, rank) => new SearchResult(

@@ -45,18 +45,23 @@ public sealed class BoundedScanTests : IDisposable
         using var connection = RawSqlite.Open(path);
         var image = VectorImage.Load(connection, dimension, precision);
         var queries = new[] { center, RandomData.Vector(random, dimension), RowOf(image, 1234) };
-        foreach (var query in queries)
+        var norms = queries.Select(q => (float)Reference.Norm(q)).ToArray();
+        foreach (var k in (int[])[1, 10, 150])
         {
-            var norm = (float)Reference.Norm(query);
-            foreach (var k in (int[])[1, 10, 150])
+            // All three queries in one pass over the codes, and each alone.
+            var together = BoundedScan.Run(image, metric, queries, norms, k, float.PositiveInfinity, VectorKernels.Current);
+            for (var q = 0; q < queries.Length; q++)
             {
-                var full = ImageScan.Run(image, metric, [query], [norm], k, float.PositiveInfinity, VectorKernels.Current)[0];
-                AssertSame(full, BoundedScan.Run(image, metric, query, norm, k, float.PositiveInfinity, VectorKernels.Current), $"k={k}");
+                var full = ImageScan.Run(image, metric, [queries[q]], [norms[q]], k, float.PositiveInfinity, VectorKernels.Current)[0];
+                AssertSame(full, together[q], $"query {q}, k={k}, three at once");
+                AssertSame(full, BoundedScan.Run(image, metric, [queries[q]], [norms[q]], k, float.PositiveInfinity, VectorKernels.Current)[0],
+                    $"query {q}, k={k}");
 
                 // A maximum distance that falls among the neighbours.
                 var limit = full[Math.Min(6, full.Length - 1)].Distance;
-                var cut = ImageScan.Run(image, metric, [query], [norm], k, limit, VectorKernels.Current)[0];
-                AssertSame(cut, BoundedScan.Run(image, metric, query, norm, k, limit, VectorKernels.Current), $"k={k}, max distance {limit}");
+                var cut = ImageScan.Run(image, metric, [queries[q]], [norms[q]], k, limit, VectorKernels.Current)[0];
+                AssertSame(cut, BoundedScan.Run(image, metric, [queries[q]], [norms[q]], k, limit, VectorKernels.Current)[0],
+                    $"query {q}, k={k}, max distance {limit}");
             }
         }
     }
@@ -106,7 +111,7 @@ public sealed class BoundedScanTests : IDisposable
         var full = ImageScan.Run(image, DistanceMetric.Dot, [query], [norm], k, float.PositiveInfinity, VectorKernels.Current)[0];
         // The neighbours are the rows added after the first half of the far ones.
         Assert.All(full, r => Assert.InRange(r.Id, RowCount / 2 + 1, RowCount / 2 + k));
-        AssertSame(full, BoundedScan.Run(image, DistanceMetric.Dot, query, norm, k, float.PositiveInfinity, VectorKernels.Current), $"k={k}");
+        AssertSame(full, BoundedScan.Run(image, DistanceMetric.Dot, [query], [norm], k, float.PositiveInfinity, VectorKernels.Current)[0], $"k={k}");
     }
 
     [Fact]
@@ -127,7 +132,8 @@ public sealed class BoundedScanTests : IDisposable
         Assert.True(ChunkPartition.Threads((long)image.Count * dimension, image.ChunkCount, 2) == 2, "the prescan should split");
         var norm = (float)Reference.Norm(center);
         var full = ImageScan.Run(image, DistanceMetric.L2, [center], [norm], 20, float.PositiveInfinity, VectorKernels.Current, maxThreads: 1)[0];
-        AssertSame(full, BoundedScan.Run(image, DistanceMetric.L2, center, norm, 20, float.PositiveInfinity, VectorKernels.Current, maxThreads: 2), "2 threads");
+        AssertSame(full, BoundedScan.Run(image, DistanceMetric.L2, [center], [norm], 20, float.PositiveInfinity, VectorKernels.Current, maxThreads: 2)[0],
+            "2 threads");
     }
 
     [Theory]
@@ -150,8 +156,9 @@ public sealed class BoundedScanTests : IDisposable
         AssertSameSearch(shard, center, 10);
         AssertSameSearch(shard, RandomData.Vector(random, dimension), 25);
 
-        // Up to BoundedScan.MaxQueries at once are bounded one by one, more share one pass: the same answers.
-        foreach (var count in (int[])[BoundedScan.MaxQueries, BoundedScan.MaxQueries + 1])
+        // Many queries share each pass over the codes (up to BoundedScan.MaxQueriesPerPass): a short tile of the kernel (5),
+        // and a second pass of one query (MaxQueriesPerPass + 1), give every query its own answer.
+        foreach (var count in (int[])[5, BoundedScan.MaxQueriesPerPass + 1])
         {
             var queries = Enumerable.Range(1, count - 1).Select(_ => RandomData.Vector(random, dimension)).Append(center).ToArray();
             var bounded = shard.SearchMany(queries, new SearchOptions(10));
@@ -176,11 +183,14 @@ public sealed class BoundedScanTests : IDisposable
         Assert.All(codes, c => Assert.Equal(top, Math.Abs((int)c)));
         Assert.Equal(3f / top, scale, 1e-6f);
 
-        // Five rows: the kernel's four-row path and its one-row path.
+        // Five rows: the kernel's four-row path and its one-row path; five queries at once: a whole tile and a short one.
         var rows = Enumerable.Repeat(codes.Select(c => (sbyte)(c > 0 ? 127 : -127)), 5).SelectMany(row => row).ToArray();
         var dots = new int[5];
         Int8Codes.DotRows(codes, rows, dimension, dots);
         Assert.All(dots, dot => Assert.Equal(127L * top * dimension, (long)dot));
+        var many = new int[25];
+        Int8Codes.DotRowsMany(Enumerable.Repeat(codes, 5).SelectMany(c => c).ToArray(), 5, rows, dimension, many);
+        Assert.All(many, dot => Assert.Equal(127L * top * dimension, (long)dot));
     }
 
     private static void AssertSameSearch(Shard shard, float[] query, int k)

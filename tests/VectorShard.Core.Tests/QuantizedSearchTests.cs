@@ -72,6 +72,36 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(33)]
+    [InlineData(96)]
+    [InlineData(100)]
+    [InlineData(1536)]
+    public void DotRowsMany_OfWideQueries_EqualsTheScalarSumOfEveryPair(int length)
+    {
+        // Up to nine queries and nine rows: whole tiles of four by four, short ones on either side, and a single query.
+        var random = new Random(length);
+        var top = Int8Codes.WideQueryMax(length);
+        var queries = Enumerable.Range(0, 9 * length).Select(_ => (short)random.Next(-top, top + 1)).ToArray();
+        var rows = Enumerable.Range(0, 9 * length).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
+        foreach (var (queryCount, rowCount) in new[] { (1, 9), (4, 4), (4, 8), (5, 9), (9, 3), (2, 1), (9, 9) })
+        {
+            var results = new int[queryCount * rowCount];
+            Int8Codes.DotRowsMany(queries.AsSpan(0, queryCount * length), queryCount, rows.AsSpan(0, rowCount * length), length, results);
+            for (var q = 0; q < queryCount; q++)
+            {
+                for (var row = 0; row < rowCount; row++)
+                {
+                    var expected = Enumerable.Range(0, length).Sum(i => queries[q * length + i] * rows[row * length + i]);
+                    Assert.True(expected == results[q * rowCount + row], $"{queryCount} x {rowCount}: query {q}, row {row}");
+                }
+            }
+        }
+    }
+
     [Fact]
     public void DotRows_AtTheExtremes_DoesNotOverflow()
     {

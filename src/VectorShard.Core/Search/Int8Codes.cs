@@ -145,6 +145,143 @@ public static class Int8Codes
         }
     }
 
+    /// <summary>
+    /// <see cref="DotRows"/> for many queries at once (16-bit codes stored one after the other):
+    /// results[q * rowCount + i] = Σ queries[q][j]·rows[i][j], where rowCount = rows.Length ÷ dimension.
+    /// </summary>
+    /// <remarks>
+    /// Rows and queries are taken four by four, so each row block is read once per four queries rather than once per
+    /// query, and sixteen sums run side by side. 10,000 × 1536 codes in cache, in one process: 0.17 ms a query at 8
+    /// queries and 0.13 at 64, against 0.30 one query at a time (123 against 51 billion multiply-adds a second).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void DotRowsMany(ReadOnlySpan<short> queries, int queryCount, ReadOnlySpan<sbyte> rows, int dimension, Span<int> results)
+    {
+        var rowCount = rows.Length / dimension;
+        if (queryCount < 1 || queries.Length != queryCount * dimension || rows.Length % dimension != 0 || results.Length < queryCount * rowCount)
+        {
+            throw new ArgumentException($"Expected {queryCount} queries of {dimension} codes, whole rows, and a result per query and row.");
+        }
+
+        if (!Avx512BW.IsSupported || queryCount == 1)
+        {
+            for (var q = 0; q < queryCount; q++)
+            {
+                DotRows(queries.Slice(q * dimension, dimension), rows, dimension, results.Slice(q * rowCount, rowCount));
+            }
+
+            return;
+        }
+
+        ref var firstQuery = ref MemoryMarshal.GetReference(queries);
+        ref var firstRow = ref MemoryMarshal.GetReference(rows);
+        ref var firstResult = ref MemoryMarshal.GetReference(results);
+        Span<int> partial = stackalloc int[16];
+        for (var row = 0; row < rowCount; row += 4)
+        {
+            for (var q = 0; q < queryCount; q += 4)
+            {
+                if (row + 4 <= rowCount && q + 4 <= queryCount)
+                {
+                    TileOfSixteen(ref firstRow, Rows(row, rowCount, dimension), ref firstQuery, Rows(q, queryCount, dimension), dimension,
+                        ref Unsafe.Add(ref firstResult, q * rowCount + row), rowCount);
+                    continue;
+                }
+
+                // A short tile repeats its last row or query; only the sums of real pairs are kept.
+                TileOfSixteen(ref firstRow, Rows(row, rowCount, dimension), ref firstQuery, Rows(q, queryCount, dimension), dimension,
+                    ref MemoryMarshal.GetReference(partial), 4);
+                for (var j = 0; j < 4 && q + j < queryCount; j++)
+                {
+                    for (var i = 0; i < 4 && row + i < rowCount; i++)
+                    {
+                        results[(q + j) * rowCount + row + i] = partial[j * 4 + i];
+                    }
+                }
+            }
+        }
+    }
+
+    // Offsets of rows first..first+3, the last real one repeated past count.
+    private static (nint, nint, nint, nint) Rows(int first, int count, int dimension) =>
+        ((nint)first * dimension, (nint)Math.Min(first + 1, count - 1) * dimension, (nint)Math.Min(first + 2, count - 1) * dimension,
+            (nint)Math.Min(first + 3, count - 1) * dimension);
+
+    // sums[j * stride + i] = query j · row i over four rows and four queries, 32 components a step.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TileOfSixteen(ref sbyte rows, (nint, nint, nint, nint) r, ref short queries, (nint, nint, nint, nint) q, int n,
+        ref int sums, int stride)
+    {
+        ref var r0 = ref Unsafe.Add(ref rows, r.Item1);
+        ref var r1 = ref Unsafe.Add(ref rows, r.Item2);
+        ref var r2 = ref Unsafe.Add(ref rows, r.Item3);
+        ref var r3 = ref Unsafe.Add(ref rows, r.Item4);
+        ref var q0 = ref Unsafe.Add(ref queries, q.Item1);
+        ref var q1 = ref Unsafe.Add(ref queries, q.Item2);
+        ref var q2 = ref Unsafe.Add(ref queries, q.Item3);
+        ref var q3 = ref Unsafe.Add(ref queries, q.Item4);
+        Vector512<int> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
+        Vector512<int> s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
+        var d = 0;
+        for (; d + 32 <= n; d += 32)
+        {
+            var x0 = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref r0, (nuint)d));
+            var x1 = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref r1, (nuint)d));
+            var x2 = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref r2, (nuint)d));
+            var x3 = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref r3, (nuint)d));
+            var y = Vector512.LoadUnsafe(ref q0, (nuint)d);
+            s00 += Avx512BW.MultiplyAddAdjacent(x0, y);
+            s01 += Avx512BW.MultiplyAddAdjacent(x1, y);
+            s02 += Avx512BW.MultiplyAddAdjacent(x2, y);
+            s03 += Avx512BW.MultiplyAddAdjacent(x3, y);
+            y = Vector512.LoadUnsafe(ref q1, (nuint)d);
+            s10 += Avx512BW.MultiplyAddAdjacent(x0, y);
+            s11 += Avx512BW.MultiplyAddAdjacent(x1, y);
+            s12 += Avx512BW.MultiplyAddAdjacent(x2, y);
+            s13 += Avx512BW.MultiplyAddAdjacent(x3, y);
+            y = Vector512.LoadUnsafe(ref q2, (nuint)d);
+            s20 += Avx512BW.MultiplyAddAdjacent(x0, y);
+            s21 += Avx512BW.MultiplyAddAdjacent(x1, y);
+            s22 += Avx512BW.MultiplyAddAdjacent(x2, y);
+            s23 += Avx512BW.MultiplyAddAdjacent(x3, y);
+            y = Vector512.LoadUnsafe(ref q3, (nuint)d);
+            s30 += Avx512BW.MultiplyAddAdjacent(x0, y);
+            s31 += Avx512BW.MultiplyAddAdjacent(x1, y);
+            s32 += Avx512BW.MultiplyAddAdjacent(x2, y);
+            s33 += Avx512BW.MultiplyAddAdjacent(x3, y);
+        }
+
+        // Components past the last whole step: four rows' codes side by side, times each query's.
+        var (t0, t1, t2, t3) = (Vector128<int>.Zero, Vector128<int>.Zero, Vector128<int>.Zero, Vector128<int>.Zero);
+        for (; d < n; d++)
+        {
+            var c = Vector128.Create(Unsafe.Add(ref r0, d), Unsafe.Add(ref r1, d), Unsafe.Add(ref r2, d), Unsafe.Add(ref r3, d));
+            t0 += c * Unsafe.Add(ref q0, d);
+            t1 += c * Unsafe.Add(ref q1, d);
+            t2 += c * Unsafe.Add(ref q2, d);
+            t3 += c * Unsafe.Add(ref q3, d);
+        }
+
+        (Sum4(s00, s01, s02, s03) + t0).StoreUnsafe(ref sums);
+        (Sum4(s10, s11, s12, s13) + t1).StoreUnsafe(ref sums, (nuint)stride);
+        (Sum4(s20, s21, s22, s23) + t2).StoreUnsafe(ref sums, (nuint)(2 * stride));
+        (Sum4(s30, s31, s32, s33) + t3).StoreUnsafe(ref sums, (nuint)(3 * stride));
+    }
+
+    // The sums of four vectors' lanes: halved twice by adds, then two rounds of pairwise adds across them (a whole
+    // horizontal sum of each costs twice as many steps, which told on 96-component rows).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Sum4(Vector512<int> a, Vector512<int> b, Vector512<int> c, Vector512<int> d)
+    {
+        static Vector128<int> Quarter(Vector512<int> v)
+        {
+            var half = v.GetLower() + v.GetUpper();
+            return half.GetLower() + half.GetUpper();
+        }
+
+        return Ssse3.HorizontalAdd(Ssse3.HorizontalAdd(Quarter(a), Quarter(b)), Ssse3.HorizontalAdd(Quarter(c), Quarter(d)));
+    }
+
     // Each step sign-extends a block of row codes to 16 bits, multiplies them by the query's and adds adjacent
     // pairs into 32-bit lanes (vpmaddwd). One accumulator is enough: its add has a latency of one cycle.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
