@@ -242,6 +242,11 @@ namespace VectorShard.Benchmarks
                 notes.Add(summary);
             }
 
+            if (BatchedSummary(contenders) is { } batchedSummary)
+            {
+                notes.Add(batchedSummary);
+            }
+
             notes.Add("First call, before measuring (JIT, page cache, anything built on first use; a batch call covers its whole batch): " +
                 string.Join(", ", contenders.Where(c => c.FirstCallSeconds is not null).Select(c => $"{c.Name} {Report.Ms(c.FirstCallSeconds!.Value)} ms")) + ".");
             notes.Add(w.RealEmbeddings
@@ -254,12 +259,29 @@ namespace VectorShard.Benchmarks
                     (c.RecallAllQueries is { } all ? $" (all {all.Queries} queries {all.Recall:F3})" : ""));
             }
 
-            if (notes.FirstOrDefault(n => n.StartsWith("Quantized", StringComparison.Ordinal)) is { } line)
+            foreach (var line in notes.Where(n => n.StartsWith("Quantized", StringComparison.Ordinal) || n.StartsWith("Batched vs", StringComparison.Ordinal)))
             {
                 Console.WriteLine($"  {line}");
             }
 
             return new WorkloadResult(w, bandwidth, contenders, notes, clock.Elapsed.TotalSeconds);
+        }
+
+        // One line: each one-thread batch size's throughput (QPS) against one query a call, by exact search from int8 bounds
+        // and by the full scan (the target, ≥ 4× at batch 8, was set against the full scan), and its p50 per query.
+        private static string? BatchedSummary(List<Contender> contenders)
+        {
+            var exact = contenders.First(c => c.Name == Contenders.Exact);
+            var fullScan = contenders.First(c => c.Name == Contenders.ExactFullScan);
+            var batched = contenders.Where(c => c.BatchSize > 1 && c.Threads == 1 && c.HasNumbers && c.Name.StartsWith("VectorShard batched", StringComparison.Ordinal))
+                .ToList();
+            if (!exact.HasNumbers || !fullScan.HasNumbers || batched.Count == 0)
+            {
+                return null;
+            }
+
+            return "Batched vs one by one (1 thread, by QPS): " + string.Join("; ", batched.Select(c => string.Create(CultureInfo.InvariantCulture,
+                $"×{c.BatchSize} {c.Qps / exact.Qps:F1}× bounded exact search, {c.Qps / fullScan.Qps:F1}× the full scan ({Report.Ms(c.Median)} ms a query at p50)"))) + ".";
         }
 
         // One line: each quantized search's recall (measured calls, then all queries) and its speed against exact

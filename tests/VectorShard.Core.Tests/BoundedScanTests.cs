@@ -156,14 +156,57 @@ public sealed class BoundedScanTests : IDisposable
         AssertSameSearch(shard, center, 10);
         AssertSameSearch(shard, RandomData.Vector(random, dimension), 25);
 
-        // Many queries share each pass over the codes (up to BoundedScan.MaxQueriesPerPass): a short tile of the kernel (5),
-        // and a second pass of one query (MaxQueriesPerPass + 1), give every query its own answer.
-        foreach (var count in (int[])[5, BoundedScan.MaxQueriesPerPass + 1])
+        // Batches: bounded in one pass over the codes (5: a short tile of the kernel), and from SharedPassMinQueries on
+        // these short rows one shared float32 pass: every query gets a single search's answer.
+        foreach (var count in (int[])[5, BoundedScan.SharedPassMinQueries])
         {
             var queries = Enumerable.Range(1, count - 1).Select(_ => RandomData.Vector(random, dimension)).Append(center).ToArray();
             var bounded = shard.SearchMany(queries, new SearchOptions(10));
             var full = queries.Select(q => shard.Search(q, new SearchOptions(10, FullScan: true))).ToArray();
             Assert.Equal(full.Select(r => r.Select(x => (x.Id, x.Distance))), bounded.Select(r => r.Select(x => (x.Id, x.Distance))));
+        }
+    }
+
+    [Fact]
+    public void Run_OverMoreQueriesThanOnePass_GivesEachTheFullScansAnswer()
+    {
+        const int dimension = 96;
+        var random = new Random(17);
+        var center = RandomData.Vector(random, dimension);
+        var path = _temp.File("bounded-passes.vshard");
+        using (var shard = Shard.Create(path, new ShardOptions(dimension, DistanceMetric.Cosine)))
+        {
+            shard.Add(HardRows(random, DistanceMetric.Cosine, center, RowCount).Select(v => new VectorInput(null, v)).ToArray());
+        }
+
+        using var connection = RawSqlite.Open(path);
+        var image = VectorImage.Load(connection, dimension);
+        // Two passes over the codes, the second of one query; the hard rows' center among random queries.
+        var queries = Enumerable.Range(0, BoundedScan.MaxQueriesPerPass).Select(_ => RandomData.Vector(random, dimension)).Append(center).ToArray();
+        var norms = queries.Select(q => (float)Reference.Norm(q)).ToArray();
+        var bounded = BoundedScan.Run(image, DistanceMetric.Cosine, queries, norms, 10, float.PositiveInfinity, VectorKernels.Current);
+        for (var q = 0; q < queries.Length; q++)
+        {
+            var full = ImageScan.Run(image, DistanceMetric.Cosine, [queries[q]], [norms[q]], 10, float.PositiveInfinity, VectorKernels.Current)[0];
+            AssertSame(full, bounded[q], $"query {q}");
+        }
+    }
+
+    [Fact]
+    public void Pays_LeavesLargeBatchesOfShortRowsToTheSharedPass()
+    {
+        var path = _temp.File("bounded-pays.vshard");
+        foreach (var dimension in (int[])[BoundedScan.SharedPassMaxDimension, BoundedScan.SharedPassMaxDimension + 1])
+        {
+            using var shard = Shard.Create(path + dimension, new ShardOptions(dimension, DistanceMetric.L2));
+            shard.Add(Enumerable.Range(0, 200).Select(_ => new VectorInput(null, RandomData.Vector(new Random(dimension), dimension))).ToArray());
+            using var connection = RawSqlite.Open(path + dimension);
+            var image = VectorImage.Load(connection, dimension);
+            var shortRows = dimension <= BoundedScan.SharedPassMaxDimension;
+            Assert.True(BoundedScan.Pays(image, BoundedScan.SharedPassMinQueries - 1, 10), $"{dimension}: a batch below the shared pass's size");
+            Assert.Equal(!shortRows, BoundedScan.Pays(image, BoundedScan.SharedPassMinQueries, 10));
+            // Too few rows per neighbour: every row would be a candidate.
+            Assert.False(BoundedScan.Pays(image, 1, 200 / BoundedScan.MinRowsPerNeighbour + 1), $"{dimension}: k near the row count");
         }
     }
 

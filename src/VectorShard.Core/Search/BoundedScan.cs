@@ -37,8 +37,23 @@ public static class BoundedScan
     /// <summary>Rows per neighbour wanted below which every row is a near-certain candidate, so the full scan is cheaper.</summary>
     public const int MinRowsPerNeighbour = 16;
 
-    /// <summary>Whether bounding pays for queries wanting k neighbours each from this image.</summary>
-    public static bool Pays(VectorImage image, int k) => image.Count >= (long)k * MinRowsPerNeighbour;
+    /// <summary>
+    /// Rows of at most this many components are searched by one shared float32 pass (<see cref="ImageScan"/>) in batches of
+    /// <see cref="SharedPassMinQueries"/> or more. Once a batch makes the scan compute-bound, the integer kernel's gain per
+    /// component no longer repays what each row costs it per query (a horizontal sum, its bounds): on 1,000,000 × 96, in
+    /// one process, p50 a query bounded against shared 1.99 vs 2.47 ms at 8 queries, 1.95 vs 2.10 at 16, 2.04 vs 1.89 at
+    /// 32 and 1.95 vs 1.75 at 64, while 384 and 1536 components kept winning at 64. Only block-transposed images (the
+    /// default for such short rows) share the pass: there it gives each query the bits a single search gives.
+    /// </summary>
+    public const int SharedPassMaxDimension = 128;
+
+    /// <summary>The batch size from which rows of up to <see cref="SharedPassMaxDimension"/> components share a float32 pass.</summary>
+    public const int SharedPassMinQueries = 32;
+
+    /// <summary>Whether bounding pays for this many queries wanting k neighbours each from this image.</summary>
+    public static bool Pays(VectorImage image, int queries, int k) =>
+        image.Count >= (long)k * MinRowsPerNeighbour &&
+        (queries < SharedPassMinQueries || image.Dimension > SharedPassMaxDimension || image.Layout != ImageLayout.Blocks);
 
     /// <summary>The k nearest (id, distance) to each query, nearest first: the exact scan's answers.</summary>
     public static (long Id, float Distance)[][] Run(VectorImage image, DistanceMetric metric, IReadOnlyList<float[]> queries,
