@@ -207,8 +207,10 @@ public static class Int8Codes
         ((nint)first * dimension, (nint)Math.Min(first + 1, count - 1) * dimension, (nint)Math.Min(first + 2, count - 1) * dimension,
             (nint)Math.Min(first + 3, count - 1) * dimension);
 
-    // sums[j * stride + i] = query j · row i over four rows and four queries, 32 components a step.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // sums[j * stride + i] = query j · row i over four rows and four queries, 32 components a step. Too large for the JIT
+    // to inline (sixteen accumulators), so it is compiled fully optimized from its first call: at tier 0 the first batches
+    // of a session ran five times slower.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void TileOfSixteen(ref sbyte rows, (nint, nint, nint, nint) r, ref short queries, (nint, nint, nint, nint) q, int n,
         ref int sums, int stride)
     {
