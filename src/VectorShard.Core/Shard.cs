@@ -305,7 +305,7 @@ public sealed class Shard : IDisposable
                 ? QuantizedScan.Run(image, _header.Metric, queries, norms, options.K, options.MaxDistance,
                     Math.Max(1, options.Oversample ?? QuantizedScan.DefaultOversample(options.Quantization)),
                     VectorKernels.Current, options.Quantization, options.MaxThreads)
-                : !options.FullScan && BoundedScan.Pays(image, queries.Count, options.K)
+                : !options.FullScan && BoundedScan.Pays(image, queries.Count, options.K, VectorKernels.Current.Backend)
                 ? BoundedScan.Run(image, _header.Metric, queries, norms, options.K, options.MaxDistance, VectorKernels.Current, options.MaxThreads)
                 : ImageScan.Run(image, _header.Metric, queries, norms, options.K, options.MaxDistance, VectorKernels.Current, options.MaxThreads);
             var labels = Labels(image, nearest.SelectMany(n => n).Select(n => n.Id).ToHashSet());

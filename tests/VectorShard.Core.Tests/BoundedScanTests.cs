@@ -193,7 +193,7 @@ public sealed class BoundedScanTests : IDisposable
     }
 
     [Fact]
-    public void Pays_LeavesLargeBatchesOfShortRowsToTheSharedPass()
+    public void Pays_LeavesLargeBatchesOfShortRowsAndBackendsWithoutInt8SimdToTheFullScan()
     {
         var path = _temp.File("bounded-pays.vshard");
         foreach (var dimension in (int[])[BoundedScan.SharedPassMaxDimension, BoundedScan.SharedPassMaxDimension + 1])
@@ -203,10 +203,12 @@ public sealed class BoundedScanTests : IDisposable
             using var connection = RawSqlite.Open(path + dimension);
             var image = VectorImage.Load(connection, dimension);
             var shortRows = dimension <= BoundedScan.SharedPassMaxDimension;
-            Assert.True(BoundedScan.Pays(image, BoundedScan.SharedPassMinQueries - 1, 10), $"{dimension}: a batch below the shared pass's size");
-            Assert.Equal(!shortRows, BoundedScan.Pays(image, BoundedScan.SharedPassMinQueries, 10));
+            Assert.True(BoundedScan.Pays(image, BoundedScan.SharedPassMinQueries - 1, 10, SimdBackend.Avx2), $"{dimension}: a batch below the shared pass's size");
+            Assert.Equal(!shortRows, BoundedScan.Pays(image, BoundedScan.SharedPassMinQueries, 10, SimdBackend.Avx512));
             // Too few rows per neighbour: every row would be a candidate.
-            Assert.False(BoundedScan.Pays(image, 1, 200 / BoundedScan.MinRowsPerNeighbour + 1), $"{dimension}: k near the row count");
+            Assert.False(BoundedScan.Pays(image, 1, 200 / BoundedScan.MinRowsPerNeighbour + 1, SimdBackend.Avx2), $"{dimension}: k near the row count");
+            // Backends without an int8 SIMD path scan the float32 rows.
+            Assert.All([SimdBackend.Scalar, SimdBackend.Sse, SimdBackend.Neon], backend => Assert.False(BoundedScan.Pays(image, 1, 10, backend), $"{backend}"));
         }
     }
 

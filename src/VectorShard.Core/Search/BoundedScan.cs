@@ -50,8 +50,14 @@ public static class BoundedScan
     /// <summary>The batch size from which rows of up to <see cref="SharedPassMaxDimension"/> components share a float32 pass.</summary>
     public const int SharedPassMinQueries = 32;
 
-    /// <summary>Whether bounding pays for this many queries wanting k neighbours each from this image.</summary>
-    public static bool Pays(VectorImage image, int queries, int k) =>
+    /// <summary>
+    /// Whether bounding pays for this many queries wanting k neighbours each from this image, searched with kernels of
+    /// this backend. The int8 kernel has AVX2 and AVX-512 paths only (elsewhere it is a scalar loop), so on other
+    /// backends (NEON on ARM64, SSE-only x86, or Scalar or Sse forced by VECTORSHARD_SIMD) the full scan's own SIMD
+    /// kernel is the faster exact search.
+    /// </summary>
+    public static bool Pays(VectorImage image, int queries, int k, SimdBackend backend) =>
+        backend is SimdBackend.Avx2 or SimdBackend.Avx512 &&
         image.Count >= (long)k * MinRowsPerNeighbour &&
         (queries < SharedPassMinQueries || image.Dimension > SharedPassMaxDimension || image.Layout != ImageLayout.Blocks);
 
