@@ -193,6 +193,33 @@ public sealed class BoundedScanTests : IDisposable
     }
 
     [Fact]
+    public void Run_OverChunksScoredInSlices_GivesEachTheFullScansAnswer()
+    {
+        // Three-component rows fill a chunk with tens of thousands of them; 31 queries (one short of the shared pass)
+        // times those rows exceed what one kernel call scores, so each chunk is scored in slices.
+        const int dimension = 3;
+        var random = new Random(23);
+        var center = RandomData.Vector(random, dimension);
+        var path = _temp.File("bounded-slices.vshard");
+        using (var shard = Shard.Create(path, new ShardOptions(dimension, DistanceMetric.L2)))
+        {
+            shard.Add(HardRows(random, DistanceMetric.L2, center, 20_000).Select(v => new VectorInput(null, v)).ToArray());
+        }
+
+        using var connection = RawSqlite.Open(path);
+        var image = VectorImage.Load(connection, dimension);
+        var queries = Enumerable.Range(0, BoundedScan.SharedPassMinQueries - 2).Select(_ => RandomData.Vector(random, dimension)).Append(center).ToArray();
+        Assert.True((long)queries.Length * Math.Min(image.Count, image.RowsPerChunk) > 1 << 18, "the chunk should be scored in slices");
+        var norms = queries.Select(q => (float)Reference.Norm(q)).ToArray();
+        var bounded = BoundedScan.Run(image, DistanceMetric.L2, queries, norms, 10, float.PositiveInfinity, VectorKernels.Current);
+        for (var q = 0; q < queries.Length; q++)
+        {
+            var full = ImageScan.Run(image, DistanceMetric.L2, [queries[q]], [norms[q]], 10, float.PositiveInfinity, VectorKernels.Current)[0];
+            AssertSame(full, bounded[q], $"query {q}");
+        }
+    }
+
+    [Fact]
     public void Pays_LeavesLargeBatchesOfShortRowsAndBackendsWithoutInt8SimdToTheFullScan()
     {
         var path = _temp.File("bounded-pays.vshard");
