@@ -36,14 +36,8 @@ public sealed class BoundedScanTests : IDisposable
     {
         var random = new Random(dimension * 7 + (int)metric);
         var center = RandomData.Vector(random, dimension);
-        var path = _temp.File($"bounded-{metric}-{dimension}-{precision}.vshard");
-        using (var shard = Shard.Create(path, new ShardOptions(dimension, metric, Precision: precision)))
-        {
-            shard.Add(HardRows(random, metric, center, RowCount).Select(v => new VectorInput(null, v)).ToArray());
-        }
-
-        using var connection = RawSqlite.Open(path);
-        var image = VectorImage.Load(connection, dimension, precision);
+        var image = HardImage($"bounded-{metric}-{dimension}-{precision}", new ShardOptions(dimension, metric, Precision: precision), random,
+            center, RowCount);
         var queries = new[] { center, RandomData.Vector(random, dimension), RowOf(image, 1234) };
         var norms = queries.Select(q => (float)Reference.Norm(q)).ToArray();
         foreach (var k in (int[])[1, 10, 150])
@@ -120,15 +114,9 @@ public sealed class BoundedScanTests : IDisposable
         // Enough codes (over 16 MiB) that the prescan splits across threads.
         const int dimension = 512;
         var random = new Random(5);
-        var path = _temp.File("bounded-threads.vshard");
         var center = RandomData.Vector(random, dimension);
-        using (var shard = Shard.Create(path, new ShardOptions(dimension, DistanceMetric.L2, Profile: ShardProfile.UltraFast)))
-        {
-            shard.Add(HardRows(random, DistanceMetric.L2, center, 36_000).Select(v => new VectorInput(null, v)).ToArray());
-        }
-
-        using var connection = RawSqlite.Open(path);
-        var image = VectorImage.Load(connection, dimension);
+        var image = HardImage("bounded-threads", new ShardOptions(dimension, DistanceMetric.L2, Profile: ShardProfile.UltraFast), random, center,
+            36_000);
         Assert.True(ChunkPartition.Threads((long)image.Count * dimension, image.ChunkCount, 2) == 2, "the prescan should split");
         var norm = (float)Reference.Norm(center);
         var full = ImageScan.Run(image, DistanceMetric.L2, [center], [norm], 20, float.PositiveInfinity, VectorKernels.Current, maxThreads: 1)[0];
@@ -173,23 +161,10 @@ public sealed class BoundedScanTests : IDisposable
         const int dimension = 96;
         var random = new Random(17);
         var center = RandomData.Vector(random, dimension);
-        var path = _temp.File("bounded-passes.vshard");
-        using (var shard = Shard.Create(path, new ShardOptions(dimension, DistanceMetric.Cosine)))
-        {
-            shard.Add(HardRows(random, DistanceMetric.Cosine, center, RowCount).Select(v => new VectorInput(null, v)).ToArray());
-        }
-
-        using var connection = RawSqlite.Open(path);
-        var image = VectorImage.Load(connection, dimension);
+        var image = HardImage("bounded-passes", new ShardOptions(dimension, DistanceMetric.Cosine), random, center, RowCount);
         // Two passes over the codes, the second of one query; the hard rows' center among random queries.
         var queries = Enumerable.Range(0, BoundedScan.MaxQueriesPerPass).Select(_ => RandomData.Vector(random, dimension)).Append(center).ToArray();
-        var norms = queries.Select(q => (float)Reference.Norm(q)).ToArray();
-        var bounded = BoundedScan.Run(image, DistanceMetric.Cosine, queries, norms, 10, float.PositiveInfinity, VectorKernels.Current);
-        for (var q = 0; q < queries.Length; q++)
-        {
-            var full = ImageScan.Run(image, DistanceMetric.Cosine, [queries[q]], [norms[q]], 10, float.PositiveInfinity, VectorKernels.Current)[0];
-            AssertSame(full, bounded[q], $"query {q}");
-        }
+        AssertEachAnswersAsTheFullScan(image, DistanceMetric.Cosine, queries, 10);
     }
 
     [Fact]
@@ -200,23 +175,10 @@ public sealed class BoundedScanTests : IDisposable
         const int dimension = 3;
         var random = new Random(23);
         var center = RandomData.Vector(random, dimension);
-        var path = _temp.File("bounded-slices.vshard");
-        using (var shard = Shard.Create(path, new ShardOptions(dimension, DistanceMetric.L2)))
-        {
-            shard.Add(HardRows(random, DistanceMetric.L2, center, 20_000).Select(v => new VectorInput(null, v)).ToArray());
-        }
-
-        using var connection = RawSqlite.Open(path);
-        var image = VectorImage.Load(connection, dimension);
+        var image = HardImage("bounded-slices", new ShardOptions(dimension, DistanceMetric.L2), random, center, 20_000);
         var queries = Enumerable.Range(0, BoundedScan.SharedPassMinQueries - 2).Select(_ => RandomData.Vector(random, dimension)).Append(center).ToArray();
         Assert.True((long)queries.Length * Math.Min(image.Count, image.RowsPerChunk) > 1 << 18, "the chunk should be scored in slices");
-        var norms = queries.Select(q => (float)Reference.Norm(q)).ToArray();
-        var bounded = BoundedScan.Run(image, DistanceMetric.L2, queries, norms, 10, float.PositiveInfinity, VectorKernels.Current);
-        for (var q = 0; q < queries.Length; q++)
-        {
-            var full = ImageScan.Run(image, DistanceMetric.L2, [queries[q]], [norms[q]], 10, float.PositiveInfinity, VectorKernels.Current)[0];
-            AssertSame(full, bounded[q], $"query {q}");
-        }
+        AssertEachAnswersAsTheFullScan(image, DistanceMetric.L2, queries, 10);
     }
 
     [Fact]
@@ -263,6 +225,31 @@ public sealed class BoundedScanTests : IDisposable
         var many = new int[25];
         Int8Codes.DotRowsMany(Enumerable.Repeat(codes, 5).SelectMany(c => c).ToArray(), 5, rows, dimension, many);
         Assert.All(many, dot => Assert.Equal(127L * top * dimension, (long)dot));
+    }
+
+    // A shard of hard rows around center (see HardRows), written and closed, then read into an image.
+    private VectorImage HardImage(string name, ShardOptions options, Random random, float[] center, int count)
+    {
+        var path = _temp.File($"{name}.vshard");
+        using (var shard = Shard.Create(path, options))
+        {
+            shard.Add(HardRows(random, options.Metric, center, count).Select(v => new VectorInput(null, v)).ToArray());
+        }
+
+        using var connection = RawSqlite.Open(path);
+        return VectorImage.Load(connection, options.Dimension, options.Precision);
+    }
+
+    // All the queries bounded together, each answer against that query's own full scan.
+    private static void AssertEachAnswersAsTheFullScan(VectorImage image, DistanceMetric metric, float[][] queries, int k)
+    {
+        var norms = queries.Select(q => (float)Reference.Norm(q)).ToArray();
+        var bounded = BoundedScan.Run(image, metric, queries, norms, k, float.PositiveInfinity, VectorKernels.Current);
+        for (var q = 0; q < queries.Length; q++)
+        {
+            var full = ImageScan.Run(image, metric, [queries[q]], [norms[q]], k, float.PositiveInfinity, VectorKernels.Current)[0];
+            AssertSame(full, bounded[q], $"query {q}");
+        }
     }
 
     private static void AssertSameSearch(Shard shard, float[] query, int k)
