@@ -120,6 +120,7 @@ public static class Int4Codes
             var wide = Vector512<int>.Zero;
             for (; i + 64 <= n; i += 64)
             {
+                StreamPrefetch.Ahead(ref Unsafe.Add(ref r, i));
                 var packed = Vector512.LoadUnsafe(ref r, (nuint)i);
                 var pairs = Avx512BW.MultiplyAddAdjacent(packed & mask, Vector512.LoadUnsafe(ref even, (nuint)i)) +
                     Avx512BW.MultiplyAddAdjacent(Vector512.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask, Vector512.LoadUnsafe(ref odd, (nuint)i));
@@ -136,6 +137,7 @@ public static class Int4Codes
             var wide = Vector256<int>.Zero;
             for (; i + 32 <= n; i += 32)
             {
+                StreamPrefetch.Ahead(ref Unsafe.Add(ref r, i));
                 var packed = Vector256.LoadUnsafe(ref r, (nuint)i);
                 var pairs = Avx2.MultiplyAddAdjacent(packed & mask, Vector256.LoadUnsafe(ref even, (nuint)i)) +
                     Avx2.MultiplyAddAdjacent(Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask, Vector256.LoadUnsafe(ref odd, (nuint)i));
@@ -152,6 +154,7 @@ public static class Int4Codes
             var wide = Vector128<int>.Zero;
             for (; i + 16 <= n; i += 16)
             {
+                StreamPrefetch.Ahead(ref Unsafe.Add(ref r, i));
                 var packed = Vector128.LoadUnsafe(ref r, (nuint)i);
                 var pairs = Ssse3.MultiplyAddAdjacent(packed & mask, Vector128.LoadUnsafe(ref even, (nuint)i)) +
                     Ssse3.MultiplyAddAdjacent(Vector128.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask, Vector128.LoadUnsafe(ref odd, (nuint)i));

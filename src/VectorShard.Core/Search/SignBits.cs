@@ -59,6 +59,11 @@ public static class SignBits
 
         for (var r = 0; r < counts.Length; r++)
         {
+            for (var w = 0; w < words; w += 8)
+            {
+                StreamPrefetch.Ahead(ref Unsafe.AsRef(in rows[r * words + w]));
+            }
+
             counts[r] = Hamming(query, rows.Slice(r * words, words));
         }
     }
