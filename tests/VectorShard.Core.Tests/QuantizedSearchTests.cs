@@ -200,22 +200,31 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
     [InlineData(65)]
     [InlineData(384)]
     [InlineData(1536)]
+    [InlineData(2048)]
+    [InlineData(4096)]
     public void SignBits_HammingRows_EqualsHammingOfEachRow(int dimension)
     {
+        // 37 rows: four whole blocks and a part; 2048 and 4096 components fold the byte counts once and twice.
         var random = new Random(dimension);
         var words = SignBits.WordsFor(dimension);
         var query = new ulong[words];
         SignBits.Encode(RandomData.Vector(random, dimension), query);
-        var rows = new ulong[37 * words];
+        var vectors = Enumerable.Range(0, 37).Select(_ => RandomData.Vector(random, dimension)).ToArray();
+        var rows = new ulong[SignBits.PaddedRows(37) * words];
         for (var r = 0; r < 37; r++)
         {
-            SignBits.Encode(RandomData.Vector(random, dimension), rows.AsSpan(r * words, words));
+            SignBits.EncodeRow(vectors[r], rows, r);
         }
 
         var counts = new int[37];
         SignBits.HammingRows(query, rows, counts);
 
-        Assert.Equal(Enumerable.Range(0, 37).Select(r => SignBits.Hamming(query, rows.AsSpan(r * words, words))), counts);
+        Assert.Equal(vectors.Select(vector =>
+        {
+            var bits = new ulong[words];
+            SignBits.Encode(vector, bits);
+            return SignBits.Hamming(query, bits);
+        }), counts);
         Assert.Throws<ArgumentException>(() => SignBits.HammingRows(query, rows.AsSpan(0, rows.Length - 1), counts));
     }
 

@@ -29,9 +29,14 @@ public static class RowCodes
         return max == 0 ? 1f : max / largestCode;
     }
 
-    /// <summary>Writes the codes of <paramref name="vector"/> (<see cref="BytesPerRow"/> bytes) and returns its scale.</summary>
-    public static float Encode(SearchQuantization kind, ReadOnlySpan<float> vector, Span<byte> codes)
+    /// <summary>
+    /// Writes the codes of <paramref name="vector"/> as row <paramref name="row"/> of <paramref name="chunkCodes"/> and returns
+    /// its scale. Int8 and 4-bit codes lie row after row (<see cref="BytesPerRow"/> bytes each); sign bits in blocks of rows
+    /// (<see cref="SignBits.EncodeRow"/>).
+    /// </summary>
+    public static float Encode(SearchQuantization kind, ReadOnlySpan<float> vector, Span<byte> chunkCodes, int row)
     {
+        var codes = kind == SearchQuantization.Binary ? default : chunkCodes.Slice(row * BytesPerRow(kind, vector.Length), BytesPerRow(kind, vector.Length));
         switch (kind)
         {
             case SearchQuantization.Int8:
@@ -39,10 +44,13 @@ public static class RowCodes
             case SearchQuantization.Int4:
                 return Int4Codes.Quantize(vector, codes);
             case SearchQuantization.Binary:
-                SignBits.Encode(vector, MemoryMarshal.Cast<byte, ulong>(codes));
+                SignBits.EncodeRow(vector, MemoryMarshal.Cast<byte, ulong>(chunkCodes), row);
                 return 1f;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a quantization");
         }
     }
+
+    /// <summary>Rows of codes a chunk of <paramref name="rows"/> rows holds: sign bits fill whole blocks (<see cref="SignBits.PaddedRows"/>).</summary>
+    public static int StoredRows(SearchQuantization kind, int rows) => kind == SearchQuantization.Binary ? SignBits.PaddedRows(rows) : rows;
 }

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace VectorShard.Core.Search;
 
@@ -44,28 +47,120 @@ public static class SignBits
     }
 
     /// <summary>
-    /// How many bits differ between <paramref name="query"/> and each row of <paramref name="rows"/> (rows of
-    /// query.Length words each, one count per row of <paramref name="counts"/>): a chunk's counts in one call,
-    /// so that a prescan keeps them for its selection.
+    /// Writes the sign bits of <paramref name="vector"/> as row <paramref name="row"/> of <paramref name="blocks"/>, where
+    /// rows are kept in blocks of <see cref="BlockRows"/>: word w of the block's rows side by side, then word w + 1, so that
+    /// <see cref="HammingRows"/> counts a whole block in one vector (see there). The block holding the row must exist.
     /// </summary>
+    public static void EncodeRow(ReadOnlySpan<float> vector, Span<ulong> blocks, int row)
+    {
+        var words = WordsFor(vector.Length);
+        Span<ulong> bits = words <= 64 ? stackalloc ulong[words] : new ulong[words];
+        Encode(vector, bits);
+        var first = row / BlockRows * BlockRows * words + row % BlockRows;
+        for (var w = 0; w < words; w++)
+        {
+            blocks[first + w * BlockRows] = bits[w];
+        }
+    }
+
+    /// <summary>Rows per block in the layout <see cref="HammingRows"/> reads (<see cref="EncodeRow"/>).</summary>
+    public const int BlockRows = 8;
+
+    /// <summary>Rows stored for <paramref name="rows"/> rows: whole blocks of <see cref="BlockRows"/>.</summary>
+    public static int PaddedRows(int rows) => (rows + BlockRows - 1) / BlockRows * BlockRows;
+
+    /// <summary>
+    /// How many bits differ between <paramref name="query"/> and each of the first counts.Length rows of
+    /// <paramref name="blocks"/> (laid out by <see cref="EncodeRow"/>, whole blocks: <see cref="PaddedRows"/> × query.Length
+    /// words), one count per row: a chunk's counts in one call, so that a prescan keeps them for its selection.
+    /// </summary>
+    /// <remarks>
+    /// With AVX-512 a block is one vector per word: each 64-bit lane a row's word, xored with the query's, its bits counted
+    /// a nibble at a time by table lookup (vpshufb; net8.0 has no vpopcntq), the byte counts added over the words and summed
+    /// per lane at the end (vpsadbw). 44,500 rows of 384 bits took 0.17 ms one row at a time with popcnt.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void HammingRows(ReadOnlySpan<ulong> query, ReadOnlySpan<ulong> rows, Span<int> counts)
+    public static void HammingRows(ReadOnlySpan<ulong> query, ReadOnlySpan<ulong> blocks, Span<int> counts)
     {
         var words = query.Length;
-        if (rows.Length < (long)counts.Length * words)
+        var needed = (long)PaddedRows(counts.Length) * words;
+        if (blocks.Length < needed)
         {
-            throw new ArgumentException($"{counts.Length} rows of {words} words need {(long)counts.Length * words} words; got {rows.Length}.", nameof(rows));
+            throw new ArgumentException($"{counts.Length} rows of {words} words in blocks of {BlockRows} need {needed} words; got {blocks.Length}.",
+                nameof(blocks));
         }
 
-        for (var r = 0; r < counts.Length; r++)
+        var block = 0;
+        if (Avx512BW.IsSupported)
         {
-            for (var w = 0; w < words; w += 8)
+            Span<int> last = stackalloc int[BlockRows];
+            for (; block * BlockRows < counts.Length; block++)
             {
-                StreamPrefetch.Ahead(ref Unsafe.AsRef(in rows[r * words + w]));
+                var sums = BlockCounts(query, blocks.Slice(block * BlockRows * words, BlockRows * words));
+                var rows = Math.Min(BlockRows, counts.Length - block * BlockRows);
+                if (rows == BlockRows)
+                {
+                    sums.StoreUnsafe(ref counts[block * BlockRows]);
+                }
+                else
+                {
+                    sums.StoreUnsafe(ref last[0]);
+                    last[..rows].CopyTo(counts[(block * BlockRows)..]);
+                }
             }
 
-            counts[r] = Hamming(query, rows.Slice(r * words, words));
+            return;
         }
+
+        for (var row = 0; row < counts.Length; row++)
+        {
+            var first = row / BlockRows * BlockRows * words + row % BlockRows;
+            if (row % BlockRows == 0)
+            {
+                StreamPrefetch.Ahead(ref Unsafe.AsRef(in blocks[first]));
+            }
+
+            var count = 0;
+            for (var w = 0; w < words; w++)
+            {
+                count += BitOperations.PopCount(query[w] ^ blocks[first + w * BlockRows]);
+            }
+
+            counts[row] = count;
+        }
+    }
+
+    // The counts of one block's eight rows (words × 8 words), as eight int32 lanes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> BlockCounts(ReadOnlySpan<ulong> query, ReadOnlySpan<ulong> block)
+    {
+        // Bits set in each nibble value, once per 128-bit lane (vpshufb looks up within lanes).
+        var table = Vector512.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+            0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+        var nibble = Vector512.Create((byte)0x0F);
+        ref var words = ref MemoryMarshal.GetReference(block);
+        var total = Vector512<ulong>.Zero;
+        var bytes = Vector512<byte>.Zero;
+        for (var w = 0; w < query.Length; w++)
+        {
+            if (w % 8 == 0)
+            {
+                StreamPrefetch.Ahead(ref Unsafe.Add(ref words, w * BlockRows));
+            }
+
+            var x = (Vector512.LoadUnsafe(ref words, (nuint)(w * BlockRows)) ^ Vector512.Create(query[w])).AsByte();
+            bytes += Avx512BW.Shuffle(table, x & nibble) + Avx512BW.Shuffle(table, Vector512.ShiftRightLogical(x.AsUInt16(), 4).AsByte() & nibble);
+
+            // A byte counts at most 8 bits a word: fold into the 64-bit sums before 32 words could overflow it.
+            if (w % 31 == 30)
+            {
+                total += Avx512BW.SumAbsoluteDifferences(bytes, Vector512<byte>.Zero).AsUInt64();
+                bytes = Vector512<byte>.Zero;
+            }
+        }
+
+        total += Avx512BW.SumAbsoluteDifferences(bytes, Vector512<byte>.Zero).AsUInt64();
+        return Avx512F.ConvertToVector256Int32(total.AsInt64());
     }
 
     /// <summary>

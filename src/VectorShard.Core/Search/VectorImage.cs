@@ -241,12 +241,12 @@ public sealed class VectorImage
     /// <summary>Whether codes of this kind are kept for every row.</summary>
     public bool HasCodes(SearchQuantization kind) => _codeKinds.Contains(kind);
 
-    /// <summary>The codes (rows × <see cref="RowCodes.BytesPerRow"/>) and per-row scales of chunk <paramref name="index"/>; needs <see cref="EnsureCodes"/>.</summary>
+    /// <summary>The codes (<see cref="RowCodes.StoredRows"/> × <see cref="RowCodes.BytesPerRow"/>) and per-row scales of chunk <paramref name="index"/>; needs <see cref="EnsureCodes"/>.</summary>
     public (ReadOnlyMemory<byte> Codes, ReadOnlyMemory<float> Scales) GetChunkCodes(int index, SearchQuantization kind)
     {
         var rows = ChunkRows(index);
         var chunk = _chunks[index];
-        return (chunk.Codes[(int)kind][..(rows * RowCodes.BytesPerRow(kind, Dimension))], chunk.Scales[(int)kind]!.AsMemory(0, rows));
+        return (chunk.Codes[(int)kind][..(RowCodes.StoredRows(kind, rows) * RowCodes.BytesPerRow(kind, Dimension))], chunk.Scales[(int)kind]!.AsMemory(0, rows));
     }
 
     /// <summary>
@@ -461,12 +461,11 @@ public sealed class VectorImage
 
         public void Encode(SearchQuantization kind, int offset, ReadOnlySpan<float> vector, int dimension)
         {
-            var bytes = RowCodes.BytesPerRow(kind, dimension);
-            var codes = Codes[(int)kind].Span.Slice(offset * bytes, bytes);
-            var scale = Scales[(int)kind]![offset] = RowCodes.Encode(kind, vector, codes);
+            var codes = Codes[(int)kind].Span;
+            var scale = Scales[(int)kind]![offset] = RowCodes.Encode(kind, vector, codes, offset);
             if (kind == SearchQuantization.Int8)
             {
-                Residuals![offset] = Int8Codes.Residual(vector, MemoryMarshal.Cast<byte, sbyte>(codes), scale);
+                Residuals![offset] = Int8Codes.Residual(vector, MemoryMarshal.Cast<byte, sbyte>(codes.Slice(offset * dimension, dimension)), scale);
             }
         }
     }
