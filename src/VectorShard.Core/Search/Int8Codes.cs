@@ -3,6 +3,9 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 using System.Runtime.Intrinsics;
 
+// AvxVnni is marked preview in net8.0 (stable from .NET 9, same methods); the JIT has compiled it since .NET 7.
+#pragma warning disable CA2252
+
 namespace VectorShard.Core.Search;
 
 /// <summary>
@@ -163,7 +166,7 @@ public static class Int8Codes
             throw new ArgumentException($"Expected {queryCount} queries of {dimension} codes, whole rows, and a result per query and row.");
         }
 
-        if (!Avx512BW.IsSupported || queryCount == 1)
+        if (!(Avx512BW.IsSupported || AvxVnni.IsSupported) || queryCount == 1)
         {
             for (var q = 0; q < queryCount; q++)
             {
@@ -183,13 +186,13 @@ public static class Int8Codes
             {
                 if (row + 4 <= rowCount && q + 4 <= queryCount)
                 {
-                    TileOfSixteen(ref firstRow, FourOffsets(row, rowCount, dimension), ref firstQuery, FourOffsets(q, queryCount, dimension), dimension,
+                    Tile(ref firstRow, FourOffsets(row, rowCount, dimension), ref firstQuery, FourOffsets(q, queryCount, dimension), dimension,
                         ref Unsafe.Add(ref firstResult, q * rowCount + row), rowCount);
                     continue;
                 }
 
                 // A short tile repeats its last row or query; only the sums of real pairs are kept.
-                TileOfSixteen(ref firstRow, FourOffsets(row, rowCount, dimension), ref firstQuery, FourOffsets(q, queryCount, dimension), dimension,
+                Tile(ref firstRow, FourOffsets(row, rowCount, dimension), ref firstQuery, FourOffsets(q, queryCount, dimension), dimension,
                     ref MemoryMarshal.GetReference(partial), 4);
                 for (var j = 0; j < 4 && q + j < queryCount; j++)
                 {
@@ -257,7 +260,98 @@ public static class Int8Codes
             s33 += Avx512BW.MultiplyAddAdjacent(x3, y);
         }
 
-        // Components past the last whole step: four rows' codes side by side, times each query's.
+        var (t0, t1, t2, t3) = Tail(ref r0, ref r1, ref r2, ref r3, ref q0, ref q1, ref q2, ref q3, d, n);
+        (Sum4(s00, s01, s02, s03) + t0).StoreUnsafe(ref sums);
+        (Sum4(s10, s11, s12, s13) + t1).StoreUnsafe(ref sums, (nuint)stride);
+        (Sum4(s20, s21, s22, s23) + t2).StoreUnsafe(ref sums, (nuint)(2 * stride));
+        (Sum4(s30, s31, s32, s33) + t3).StoreUnsafe(ref sums, (nuint)(3 * stride));
+    }
+
+    // Whether tiles use AVX-VNNI's fused multiply-add of 16-bit pairs (vpdpwssd, 256-bit: net8.0 has no 512-bit form)
+    // rather than AVX-512's multiply-add (vpmaddwd) and a separate add. Intel cores run 512-bit integer multiplies on one
+    // port and 256-bit ones on two, so there VNNI multiplies as fast and saves the adds: on the 2-core Xeon, 10,000 × 1536
+    // codes in cache took 0.197 against 0.230 ms a query at 8 queries, 0.211 against 0.242 at 64, and batched searches
+    // 10–15% less. AMD's Zen 5 has AVX-VNNI too but full-width 512-bit units, where the AVX-512 tile was measured; it keeps it.
+    private static readonly bool VnniTiles = AvxVnni.IsSupported && (!Avx512BW.IsSupported || IsIntel());
+
+    private static bool IsIntel()
+    {
+        var (_, ebx, ecx, edx) = X86Base.CpuId(0, 0);
+        return (ebx, edx, ecx) == (0x756E6547, 0x49656E69, 0x6C65746E); // "Genu", "ineI", "ntel"
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile(ref sbyte rows, (nint, nint, nint, nint) r, ref short queries, (nint, nint, nint, nint) q, int n,
+        ref int sums, int stride)
+    {
+        if (VnniTiles)
+        {
+            TileOfSixteenVnni(ref rows, r, ref queries, q, n, ref sums, stride);
+        }
+        else
+        {
+            TileOfSixteen(ref rows, r, ref queries, q, n, ref sums, stride);
+        }
+    }
+
+    // TileOfSixteen with AVX-VNNI, 16 components a step.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void TileOfSixteenVnni(ref sbyte rows, (nint, nint, nint, nint) r, ref short queries, (nint, nint, nint, nint) q, int n,
+        ref int sums, int stride)
+    {
+        ref var r0 = ref Unsafe.Add(ref rows, r.Item1);
+        ref var r1 = ref Unsafe.Add(ref rows, r.Item2);
+        ref var r2 = ref Unsafe.Add(ref rows, r.Item3);
+        ref var r3 = ref Unsafe.Add(ref rows, r.Item4);
+        ref var q0 = ref Unsafe.Add(ref queries, q.Item1);
+        ref var q1 = ref Unsafe.Add(ref queries, q.Item2);
+        ref var q2 = ref Unsafe.Add(ref queries, q.Item3);
+        ref var q3 = ref Unsafe.Add(ref queries, q.Item4);
+        Vector256<int> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
+        Vector256<int> s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
+        var d = 0;
+        for (; d + 16 <= n; d += 16)
+        {
+            // As TileOfSixteen: 64 bytes of the four rows a step, so the next rows' matching line.
+            StreamPrefetch.Ahead(ref Unsafe.Add(ref r0, 4 * d));
+            var x0 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref r0, (nuint)d));
+            var x1 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref r1, (nuint)d));
+            var x2 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref r2, (nuint)d));
+            var x3 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref r3, (nuint)d));
+            var y = Vector256.LoadUnsafe(ref q0, (nuint)d);
+            s00 = AvxVnni.MultiplyWideningAndAdd(s00, x0, y);
+            s01 = AvxVnni.MultiplyWideningAndAdd(s01, x1, y);
+            s02 = AvxVnni.MultiplyWideningAndAdd(s02, x2, y);
+            s03 = AvxVnni.MultiplyWideningAndAdd(s03, x3, y);
+            y = Vector256.LoadUnsafe(ref q1, (nuint)d);
+            s10 = AvxVnni.MultiplyWideningAndAdd(s10, x0, y);
+            s11 = AvxVnni.MultiplyWideningAndAdd(s11, x1, y);
+            s12 = AvxVnni.MultiplyWideningAndAdd(s12, x2, y);
+            s13 = AvxVnni.MultiplyWideningAndAdd(s13, x3, y);
+            y = Vector256.LoadUnsafe(ref q2, (nuint)d);
+            s20 = AvxVnni.MultiplyWideningAndAdd(s20, x0, y);
+            s21 = AvxVnni.MultiplyWideningAndAdd(s21, x1, y);
+            s22 = AvxVnni.MultiplyWideningAndAdd(s22, x2, y);
+            s23 = AvxVnni.MultiplyWideningAndAdd(s23, x3, y);
+            y = Vector256.LoadUnsafe(ref q3, (nuint)d);
+            s30 = AvxVnni.MultiplyWideningAndAdd(s30, x0, y);
+            s31 = AvxVnni.MultiplyWideningAndAdd(s31, x1, y);
+            s32 = AvxVnni.MultiplyWideningAndAdd(s32, x2, y);
+            s33 = AvxVnni.MultiplyWideningAndAdd(s33, x3, y);
+        }
+
+        var (t0, t1, t2, t3) = Tail(ref r0, ref r1, ref r2, ref r3, ref q0, ref q1, ref q2, ref q3, d, n);
+        (Sum4(s00, s01, s02, s03) + t0).StoreUnsafe(ref sums);
+        (Sum4(s10, s11, s12, s13) + t1).StoreUnsafe(ref sums, (nuint)stride);
+        (Sum4(s20, s21, s22, s23) + t2).StoreUnsafe(ref sums, (nuint)(2 * stride));
+        (Sum4(s30, s31, s32, s33) + t3).StoreUnsafe(ref sums, (nuint)(3 * stride));
+    }
+
+    // Components d..n past a tile's last whole step: four rows' codes side by side, times each query's.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector128<int>, Vector128<int>, Vector128<int>, Vector128<int>) Tail(ref sbyte r0, ref sbyte r1, ref sbyte r2, ref sbyte r3,
+        ref short q0, ref short q1, ref short q2, ref short q3, int d, int n)
+    {
         var (t0, t1, t2, t3) = (Vector128<int>.Zero, Vector128<int>.Zero, Vector128<int>.Zero, Vector128<int>.Zero);
         for (; d < n; d++)
         {
@@ -268,11 +362,14 @@ public static class Int8Codes
             t3 += c * Unsafe.Add(ref q3, d);
         }
 
-        (Sum4(s00, s01, s02, s03) + t0).StoreUnsafe(ref sums);
-        (Sum4(s10, s11, s12, s13) + t1).StoreUnsafe(ref sums, (nuint)stride);
-        (Sum4(s20, s21, s22, s23) + t2).StoreUnsafe(ref sums, (nuint)(2 * stride));
-        (Sum4(s30, s31, s32, s33) + t3).StoreUnsafe(ref sums, (nuint)(3 * stride));
+        return (t0, t1, t2, t3);
     }
+
+    // Sum4 of 256-bit vectors.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Sum4(Vector256<int> a, Vector256<int> b, Vector256<int> c, Vector256<int> d) =>
+        Ssse3.HorizontalAdd(Ssse3.HorizontalAdd(a.GetLower() + a.GetUpper(), b.GetLower() + b.GetUpper()),
+            Ssse3.HorizontalAdd(c.GetLower() + c.GetUpper(), d.GetLower() + d.GetUpper()));
 
     // The sums of four vectors' lanes: halved twice by adds, then two rounds of pairwise adds across them (a whole
     // horizontal sum of each costs twice as many steps, which told on 96-component rows).
