@@ -6,7 +6,8 @@
     Run with the repository's own PowerShell (a local .NET tool): `dotnet tool restore`, then
     `dotnet pwsh ./build.ps1 <Task>`.
       Build    publishes the module into out/VectorShard (the folder you Import-Module).
-      Test     builds, runs the Core xunit tests and the Pester tests, prints 'N passed, N failed, N skipped'
+      Test     builds, runs the Core xunit tests (the code-kernel ones also without AVX-512 and without AVX-VNNI)
+               and the Pester tests, prints 'N passed, N failed, N skipped'
                and exits non-zero on any failure.
       Demo     builds and runs examples/demo.ps1 against the built module.
       Package  builds and writes out/packages/VectorShard.<version>.nupkg, installable from a PowerShell repository.
@@ -74,12 +75,20 @@ function Get-PesterModulePath {
     Join-Path $packages.Trim() 'pester/5.7.1/tools/Pester.psd1'
 }
 
-# Runs the Core xunit tests; returns their counts.
-function Invoke-CoreTests {
+# Runs the Core xunit tests (those matching -Filter, with the -Environment variables set); returns their counts.
+function Invoke-CoreTests([string] $Name = 'core', [string] $Filter, [hashtable] $Environment = @{}) {
     $results = Join-Path $out 'test-results'
-    Remove-Item $results -Recurse -Force -ErrorAction Ignore
-    & dotnet test (Join-Path $root 'tests/VectorShard.Core.Tests') -c $Configuration --nologo -v quiet --logger 'trx;LogFileName=core.trx' --results-directory $results | Out-Host
-    $trx = Join-Path $results 'core.trx'
+    $trx = Join-Path $results "$Name.trx"
+    Remove-Item $trx -ErrorAction Ignore
+    $arguments = @('-c', $Configuration, '--nologo', '-v', 'quiet', '--logger', "trx;LogFileName=$Name.trx", '--results-directory', $results)
+    if ($Filter) { $arguments += '--no-build', '--filter', $Filter }
+    $saved = @{}
+    foreach ($variable in $Environment.Keys) {
+        $saved[$variable] = [Environment]::GetEnvironmentVariable($variable)
+        [Environment]::SetEnvironmentVariable($variable, $Environment[$variable])
+    }
+    try { & dotnet test (Join-Path $root 'tests/VectorShard.Core.Tests') @arguments | Out-Host }
+    finally { foreach ($variable in $saved.Keys) { [Environment]::SetEnvironmentVariable($variable, $saved[$variable]) } }
     if (-not (Test-Path $trx)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }  # did not build or run
     $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
     [pscustomobject]@{
@@ -117,7 +126,15 @@ Import-Module '$pester'
 
 function Invoke-Test {
     Invoke-Build
-    $suites = @(Invoke-CoreTests; Invoke-PesterTests)
+    # The integer code kernels (int8, 4-bit, sign bits) choose their path by instruction set. Their tests run again with
+    # the runtime hiding AVX-512 (the AVX2 and scalar paths) and AVX-VNNI (the AVX-512 batch tile), so that one machine
+    # tests the paths other machines take.
+    $codeKernelTests = 'FullyQualifiedName~QuantizedSearchTests|FullyQualifiedName~BoundedScanTests'
+    $suites = @(
+        Invoke-CoreTests
+        Invoke-CoreTests -Name 'core-no-avx512' -Filter $codeKernelTests -Environment @{ DOTNET_EnableAVX512 = '0' }
+        Invoke-CoreTests -Name 'core-no-avxvnni' -Filter $codeKernelTests -Environment @{ DOTNET_EnableAVXVNNI = '0' }
+        Invoke-PesterTests)
     $passed = ($suites | Measure-Object Passed -Sum).Sum
     $failed = ($suites | Measure-Object Failed -Sum).Sum
     $skipped = ($suites | Measure-Object Skipped -Sum).Sum
