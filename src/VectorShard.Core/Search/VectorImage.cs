@@ -28,13 +28,16 @@ public sealed class VectorImage
     private const int BlockFloats = 1 << 13;
 
     /// <summary>
-    /// The longest float32 rows kept block-transposed by default. Measured in one process against the row-by-row
-    /// layout, from memory, p50 per query (1 thread; batch 8; batch 64): W3 1,000,000 × 96 14.4 vs 18.2 ms; 2.25 vs
-    /// 3.39; 1.79 vs 2.16. W2 100,000 × 384 6.0 vs 6.4 ms (5.4 vs 6.8 in another run); 0.88 vs 1.20; 0.63 vs 0.64.
-    /// MiniLM 44,499 × 384 2.57 vs 2.90; 0.41 vs 0.56; 0.27 vs 0.28. W1 10,000 × 1536: one query 2.73 vs 2.41 ms, slower,
-    /// so longer rows stay row by row.
+    /// The longest float32 rows kept block-transposed by default. A full scan of short rows gains from blocks, measured in
+    /// one process against the row-by-row layout, from memory, p50 per query (1 thread; batch 8; batch 64): 1,000,000 × 96
+    /// 14.4 vs 18.2 ms; 2.25 vs 3.39; 1.79 vs 2.16 (AMD Zen 5). At 384 components it gained 6–12% there (100,000 × 384 6.0
+    /// vs 6.4 ms, MiniLM 2.57 vs 2.90), but exact search now scans int8 codes and rescores a few rows, and rescoring one
+    /// row of a block reads the whole block (16 rows): on the Intel VM, in alternating runs, MiniLM rows kept row by row
+    /// searched exactly in 0.84–0.88 against 1.01–1.05 ms, with sign bits 0.36–0.37 against 0.41, batches of 8 0.30–0.31
+    /// against 0.31–0.32 and full scans 4.8–4.9 against 5.3 ms; 100,000 × 384 came out alike or 3–5% ahead. So rows of
+    /// 129–384 components, like longer ones, stay row by row.
     /// </summary>
-    public const int BlockMaxDimension = 384;
+    public const int BlockMaxDimension = 128;
 
     /// <summary>
     /// The longest Float16 rows kept block-transposed by default. Widening halves to floats, not memory, bounds a
