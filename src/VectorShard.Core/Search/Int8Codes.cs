@@ -210,63 +210,6 @@ public static class Int8Codes
         ((nint)first * dimension, (nint)Math.Min(first + 1, count - 1) * dimension, (nint)Math.Min(first + 2, count - 1) * dimension,
             (nint)Math.Min(first + 3, count - 1) * dimension);
 
-    // sums[j * stride + i] = query j · row i over four rows and four queries, 32 components a step. Too large for the JIT
-    // to inline (sixteen accumulators), so it is compiled fully optimized from its first call: at tier 0 the first batches
-    // of a session ran five times slower.
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void TileOfSixteen(ref sbyte rows, (nint, nint, nint, nint) r, ref short queries, (nint, nint, nint, nint) q, int n,
-        ref int sums, int stride)
-    {
-        ref var r0 = ref Unsafe.Add(ref rows, r.Item1);
-        ref var r1 = ref Unsafe.Add(ref rows, r.Item2);
-        ref var r2 = ref Unsafe.Add(ref rows, r.Item3);
-        ref var r3 = ref Unsafe.Add(ref rows, r.Item4);
-        ref var q0 = ref Unsafe.Add(ref queries, q.Item1);
-        ref var q1 = ref Unsafe.Add(ref queries, q.Item2);
-        ref var q2 = ref Unsafe.Add(ref queries, q.Item3);
-        ref var q3 = ref Unsafe.Add(ref queries, q.Item4);
-        Vector512<int> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
-        Vector512<int> s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
-        var d = 0;
-        for (; d + 32 <= n; d += 32)
-        {
-            // The four rows are 4n contiguous bytes, read 128 a step: the same share of the 4n bytes a prefetch distance
-            // further on (the next rows), so that they stream in while these are multiplied.
-            StreamPrefetch.Ahead(ref Unsafe.Add(ref r0, 4 * d));
-            StreamPrefetch.Ahead(ref Unsafe.Add(ref r0, 4 * d + 64));
-            var x0 = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref r0, (nuint)d));
-            var x1 = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref r1, (nuint)d));
-            var x2 = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref r2, (nuint)d));
-            var x3 = Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref r3, (nuint)d));
-            var y = Vector512.LoadUnsafe(ref q0, (nuint)d);
-            s00 += Avx512BW.MultiplyAddAdjacent(x0, y);
-            s01 += Avx512BW.MultiplyAddAdjacent(x1, y);
-            s02 += Avx512BW.MultiplyAddAdjacent(x2, y);
-            s03 += Avx512BW.MultiplyAddAdjacent(x3, y);
-            y = Vector512.LoadUnsafe(ref q1, (nuint)d);
-            s10 += Avx512BW.MultiplyAddAdjacent(x0, y);
-            s11 += Avx512BW.MultiplyAddAdjacent(x1, y);
-            s12 += Avx512BW.MultiplyAddAdjacent(x2, y);
-            s13 += Avx512BW.MultiplyAddAdjacent(x3, y);
-            y = Vector512.LoadUnsafe(ref q2, (nuint)d);
-            s20 += Avx512BW.MultiplyAddAdjacent(x0, y);
-            s21 += Avx512BW.MultiplyAddAdjacent(x1, y);
-            s22 += Avx512BW.MultiplyAddAdjacent(x2, y);
-            s23 += Avx512BW.MultiplyAddAdjacent(x3, y);
-            y = Vector512.LoadUnsafe(ref q3, (nuint)d);
-            s30 += Avx512BW.MultiplyAddAdjacent(x0, y);
-            s31 += Avx512BW.MultiplyAddAdjacent(x1, y);
-            s32 += Avx512BW.MultiplyAddAdjacent(x2, y);
-            s33 += Avx512BW.MultiplyAddAdjacent(x3, y);
-        }
-
-        var (t0, t1, t2, t3) = Tail(ref r0, ref r1, ref r2, ref r3, ref q0, ref q1, ref q2, ref q3, d, n);
-        (Sum4(s00, s01, s02, s03) + t0).StoreUnsafe(ref sums);
-        (Sum4(s10, s11, s12, s13) + t1).StoreUnsafe(ref sums, (nuint)stride);
-        (Sum4(s20, s21, s22, s23) + t2).StoreUnsafe(ref sums, (nuint)(2 * stride));
-        (Sum4(s30, s31, s32, s33) + t3).StoreUnsafe(ref sums, (nuint)(3 * stride));
-    }
-
     // Whether tiles use AVX-VNNI's fused multiply-add of 16-bit pairs (vpdpwssd, 256-bit: net8.0 has no 512-bit form)
     // rather than AVX-512's multiply-add (vpmaddwd) and a separate add. Intel cores run 512-bit integer multiplies on one
     // port and 256-bit ones on two, so there VNNI multiplies as fast and saves the adds: on the 2-core Xeon, 10,000 × 1536
@@ -286,18 +229,22 @@ public static class Int8Codes
     {
         if (VnniTiles)
         {
-            TileOfSixteenVnni(ref rows, r, ref queries, q, n, ref sums, stride);
+            TileOfSixteen<VnniTileSteps, Vector256<short>, Vector256<int>>(ref rows, r, ref queries, q, n, ref sums, stride);
         }
         else
         {
-            TileOfSixteen(ref rows, r, ref queries, q, n, ref sums, stride);
+            TileOfSixteen<Avx512TileSteps, Vector512<short>, Vector512<int>>(ref rows, r, ref queries, q, n, ref sums, stride);
         }
     }
 
-    // TileOfSixteen with AVX-VNNI, 16 components a step.
+    // sums[j * stride + i] = query j · row i over four rows and four queries, a vector of components a step. Too large for
+    // the JIT to inline (sixteen accumulators), so it is compiled fully optimized from its first call: at tier 0 the first
+    // batches of a session ran five times slower.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void TileOfSixteenVnni(ref sbyte rows, (nint, nint, nint, nint) r, ref short queries, (nint, nint, nint, nint) q, int n,
-        ref int sums, int stride)
+    private static void TileOfSixteen<TSteps, TCodes, TSums>(ref sbyte rows, (nint, nint, nint, nint) r, ref short queries,
+        (nint, nint, nint, nint) q, int n, ref int sums, int stride)
+        where TSteps : struct, ITileSteps<TCodes, TSums>
+        where TSums : struct
     {
         ref var r0 = ref Unsafe.Add(ref rows, r.Item1);
         ref var r1 = ref Unsafe.Add(ref rows, r.Item2);
@@ -307,51 +254,46 @@ public static class Int8Codes
         ref var q1 = ref Unsafe.Add(ref queries, q.Item2);
         ref var q2 = ref Unsafe.Add(ref queries, q.Item3);
         ref var q3 = ref Unsafe.Add(ref queries, q.Item4);
-        Vector256<int> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
-        Vector256<int> s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
+        TSums s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
+        TSums s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
         var d = 0;
-        for (; d + 16 <= n; d += 16)
+        for (; d + TSteps.Width <= n; d += TSteps.Width)
         {
-            // As TileOfSixteen: 64 bytes of the four rows a step, so the next rows' matching line.
+            // The four rows are 4n contiguous bytes, read 4 × Width a step: the same share of the 4n bytes a prefetch
+            // distance further on (the next rows), a line at a time, so that they stream in while these are multiplied.
             StreamPrefetch.Ahead(ref Unsafe.Add(ref r0, 4 * d));
-            var x0 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref r0, (nuint)d));
-            var x1 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref r1, (nuint)d));
-            var x2 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref r2, (nuint)d));
-            var x3 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref r3, (nuint)d));
-            var y = Vector256.LoadUnsafe(ref q0, (nuint)d);
-            s00 = AvxVnni.MultiplyWideningAndAdd(s00, x0, y);
-            s01 = AvxVnni.MultiplyWideningAndAdd(s01, x1, y);
-            s02 = AvxVnni.MultiplyWideningAndAdd(s02, x2, y);
-            s03 = AvxVnni.MultiplyWideningAndAdd(s03, x3, y);
-            y = Vector256.LoadUnsafe(ref q1, (nuint)d);
-            s10 = AvxVnni.MultiplyWideningAndAdd(s10, x0, y);
-            s11 = AvxVnni.MultiplyWideningAndAdd(s11, x1, y);
-            s12 = AvxVnni.MultiplyWideningAndAdd(s12, x2, y);
-            s13 = AvxVnni.MultiplyWideningAndAdd(s13, x3, y);
-            y = Vector256.LoadUnsafe(ref q2, (nuint)d);
-            s20 = AvxVnni.MultiplyWideningAndAdd(s20, x0, y);
-            s21 = AvxVnni.MultiplyWideningAndAdd(s21, x1, y);
-            s22 = AvxVnni.MultiplyWideningAndAdd(s22, x2, y);
-            s23 = AvxVnni.MultiplyWideningAndAdd(s23, x3, y);
-            y = Vector256.LoadUnsafe(ref q3, (nuint)d);
-            s30 = AvxVnni.MultiplyWideningAndAdd(s30, x0, y);
-            s31 = AvxVnni.MultiplyWideningAndAdd(s31, x1, y);
-            s32 = AvxVnni.MultiplyWideningAndAdd(s32, x2, y);
-            s33 = AvxVnni.MultiplyWideningAndAdd(s33, x3, y);
+            if (TSteps.Width == 32)
+            {
+                StreamPrefetch.Ahead(ref Unsafe.Add(ref r0, 4 * d + 64));
+            }
+
+            var x0 = TSteps.Widen(ref r0, d);
+            var x1 = TSteps.Widen(ref r1, d);
+            var x2 = TSteps.Widen(ref r2, d);
+            var x3 = TSteps.Widen(ref r3, d);
+            var y = TSteps.Load(ref q0, d);
+            s00 = TSteps.MultiplyAdd(s00, x0, y);
+            s01 = TSteps.MultiplyAdd(s01, x1, y);
+            s02 = TSteps.MultiplyAdd(s02, x2, y);
+            s03 = TSteps.MultiplyAdd(s03, x3, y);
+            y = TSteps.Load(ref q1, d);
+            s10 = TSteps.MultiplyAdd(s10, x0, y);
+            s11 = TSteps.MultiplyAdd(s11, x1, y);
+            s12 = TSteps.MultiplyAdd(s12, x2, y);
+            s13 = TSteps.MultiplyAdd(s13, x3, y);
+            y = TSteps.Load(ref q2, d);
+            s20 = TSteps.MultiplyAdd(s20, x0, y);
+            s21 = TSteps.MultiplyAdd(s21, x1, y);
+            s22 = TSteps.MultiplyAdd(s22, x2, y);
+            s23 = TSteps.MultiplyAdd(s23, x3, y);
+            y = TSteps.Load(ref q3, d);
+            s30 = TSteps.MultiplyAdd(s30, x0, y);
+            s31 = TSteps.MultiplyAdd(s31, x1, y);
+            s32 = TSteps.MultiplyAdd(s32, x2, y);
+            s33 = TSteps.MultiplyAdd(s33, x3, y);
         }
 
-        var (t0, t1, t2, t3) = Tail(ref r0, ref r1, ref r2, ref r3, ref q0, ref q1, ref q2, ref q3, d, n);
-        (Sum4(s00, s01, s02, s03) + t0).StoreUnsafe(ref sums);
-        (Sum4(s10, s11, s12, s13) + t1).StoreUnsafe(ref sums, (nuint)stride);
-        (Sum4(s20, s21, s22, s23) + t2).StoreUnsafe(ref sums, (nuint)(2 * stride));
-        (Sum4(s30, s31, s32, s33) + t3).StoreUnsafe(ref sums, (nuint)(3 * stride));
-    }
-
-    // Components d..n past a tile's last whole step: four rows' codes side by side, times each query's.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector128<int>, Vector128<int>, Vector128<int>, Vector128<int>) Tail(ref sbyte r0, ref sbyte r1, ref sbyte r2, ref sbyte r3,
-        ref short q0, ref short q1, ref short q2, ref short q3, int d, int n)
-    {
+        // Components past the last whole step: four rows' codes side by side, times each query's.
         var (t0, t1, t2, t3) = (Vector128<int>.Zero, Vector128<int>.Zero, Vector128<int>.Zero, Vector128<int>.Zero);
         for (; d < n; d++)
         {
@@ -362,27 +304,76 @@ public static class Int8Codes
             t3 += c * Unsafe.Add(ref q3, d);
         }
 
-        return (t0, t1, t2, t3);
+        (TSteps.Sum4(s00, s01, s02, s03) + t0).StoreUnsafe(ref sums);
+        (TSteps.Sum4(s10, s11, s12, s13) + t1).StoreUnsafe(ref sums, (nuint)stride);
+        (TSteps.Sum4(s20, s21, s22, s23) + t2).StoreUnsafe(ref sums, (nuint)(2 * stride));
+        (TSteps.Sum4(s30, s31, s32, s33) + t3).StoreUnsafe(ref sums, (nuint)(3 * stride));
     }
 
-    // Sum4 of 256-bit vectors.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> Sum4(Vector256<int> a, Vector256<int> b, Vector256<int> c, Vector256<int> d) =>
-        Ssse3.HorizontalAdd(Ssse3.HorizontalAdd(a.GetLower() + a.GetUpper(), b.GetLower() + b.GetUpper()),
-            Ssse3.HorizontalAdd(c.GetLower() + c.GetUpper(), d.GetLower() + d.GetUpper()));
-
-    // The sums of four vectors' lanes: halved twice by adds, then two rounds of pairwise adds across them (a whole
-    // horizontal sum of each costs twice as many steps, which told on 96-component rows).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> Sum4(Vector512<int> a, Vector512<int> b, Vector512<int> c, Vector512<int> d)
+    // One vector width of a tile's step: Width row codes widened to 16 bits, the query's 16-bit codes beside them, their
+    // products added in pairs into 32-bit sums, and four vectors of sums reduced to one sum each.
+    private interface ITileSteps<TCodes, TSums>
     {
-        static Vector128<int> Quarter(Vector512<int> v)
-        {
-            var half = v.GetLower() + v.GetUpper();
-            return half.GetLower() + half.GetUpper();
-        }
+        static abstract int Width { get; }
 
-        return Ssse3.HorizontalAdd(Ssse3.HorizontalAdd(Quarter(a), Quarter(b)), Ssse3.HorizontalAdd(Quarter(c), Quarter(d)));
+        static abstract TCodes Widen(ref sbyte row, int at);
+
+        static abstract TCodes Load(ref short query, int at);
+
+        static abstract TSums MultiplyAdd(TSums sums, TCodes row, TCodes query);
+
+        static abstract Vector128<int> Sum4(TSums a, TSums b, TSums c, TSums d);
+    }
+
+    // AVX-512: vpmaddwd and a separate add, 32 components a step.
+    private readonly struct Avx512TileSteps : ITileSteps<Vector512<short>, Vector512<int>>
+    {
+        public static int Width => 32;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<short> Widen(ref sbyte row, int at) => Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref row, (nuint)at));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<short> Load(ref short query, int at) => Vector512.LoadUnsafe(ref query, (nuint)at);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<int> MultiplyAdd(Vector512<int> sums, Vector512<short> row, Vector512<short> query) =>
+            sums + Avx512BW.MultiplyAddAdjacent(row, query);
+
+        // Halved twice by adds, then two rounds of pairwise adds across the four (a whole horizontal sum of each costs
+        // twice as many steps, which told on 96-component rows).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<int> Sum4(Vector512<int> a, Vector512<int> b, Vector512<int> c, Vector512<int> d)
+        {
+            static Vector128<int> Quarter(Vector512<int> v)
+            {
+                var half = v.GetLower() + v.GetUpper();
+                return half.GetLower() + half.GetUpper();
+            }
+
+            return Ssse3.HorizontalAdd(Ssse3.HorizontalAdd(Quarter(a), Quarter(b)), Ssse3.HorizontalAdd(Quarter(c), Quarter(d)));
+        }
+    }
+
+    // AVX-VNNI: vpdpwssd, 16 components a step.
+    private readonly struct VnniTileSteps : ITileSteps<Vector256<short>, Vector256<int>>
+    {
+        public static int Width => 16;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<short> Widen(ref sbyte row, int at) => Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref row, (nuint)at));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<short> Load(ref short query, int at) => Vector256.LoadUnsafe(ref query, (nuint)at);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> MultiplyAdd(Vector256<int> sums, Vector256<short> row, Vector256<short> query) =>
+            AvxVnni.MultiplyWideningAndAdd(sums, row, query);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<int> Sum4(Vector256<int> a, Vector256<int> b, Vector256<int> c, Vector256<int> d) =>
+            Ssse3.HorizontalAdd(Ssse3.HorizontalAdd(a.GetLower() + a.GetUpper(), b.GetLower() + b.GetUpper()),
+                Ssse3.HorizontalAdd(c.GetLower() + c.GetUpper(), d.GetLower() + d.GetUpper()));
     }
 
     // Each step sign-extends a block of row codes to 16 bits, multiplies them by the query's and adds adjacent
