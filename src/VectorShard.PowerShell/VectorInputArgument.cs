@@ -19,8 +19,8 @@ internal static class VectorInputArgument
     /// </summary>
     public static VectorInput ToInput(object? value, long position, string? key, object? metadata)
     {
-        // A stored record (Get-Vector's output, another shard's) needs no property lookups: a third of what
-        // piping 20,000 of them cost (about 3 of 13 µs each).
+        // A stored record (Get-Vector's output, another shard's) needs no property lookups: binding and reading
+        // 20,000 of them with -WhatIf ran at 152,000–578,000/s against 76,000–160,000 with the three lookups.
         if ((value is PSObject wrapped ? wrapped.BaseObject : value) is VectorRecord record)
         {
             return ToInput(key ?? record.Key, record.Vector, metadata ?? record.Metadata, position);
