@@ -299,7 +299,7 @@ public sealed class Shard : IDisposable
         {
             var image = options.Filter is null && options.CreatedAfter is null ? CurrentImage() : null;
             var nearest = image is null
-                ? queries.Select((query, i) => ExactScan.Run(_connection, _header, query, norms[i], options.K, options.MaxDistance, options.Filter,
+                ? queries.Select((query, i) => ExactScan.Run(_statements, _header, query, norms[i], options.K, options.MaxDistance, options.Filter,
                     options.CreatedAfter)).ToArray()
                 : options.Quantization != SearchQuantization.None
                 ? QuantizedScan.Run(image, _header.Metric, queries, norms, options.K, options.MaxDistance,
@@ -398,7 +398,19 @@ public sealed class Shard : IDisposable
     }
 
     // Changes whenever another connection commits to the file (never for this connection's own commits).
-    private long DataVersion() => (long)_statements.Get("PRAGMA data_version").ExecuteScalar()!;
+    private long DataVersion()
+    {
+        var statement = _statements.GetRaw("PRAGMA data_version");
+        try
+        {
+            statement.Step();
+            return statement.Int64(0);
+        }
+        finally
+        {
+            statement.Reset();
+        }
+    }
 
     private static SqliteConnection Connect(string path, bool readOnly, bool create)
     {

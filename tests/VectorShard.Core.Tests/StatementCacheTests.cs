@@ -28,6 +28,38 @@ public sealed class StatementCacheTests
     }
 
     [Fact]
+    public void GetRaw_ReusesTheStatement_CountsLikeCommands_AndKeepsItApartFromTheCommandOfTheSameSql()
+    {
+        using var connection = new SqliteConnection("Data Source=:memory:");
+        connection.Open();
+        using var cache = new StatementCache(connection, capacity: 2);
+
+        var raw = cache.GetRaw("SELECT 41 + 1");
+        Assert.True(raw.Step());
+        Assert.Equal(42L, raw.Int64(0));
+        raw.Reset();
+        Assert.Same(raw, cache.GetRaw("SELECT 41 + 1"));
+        Assert.Equal(42L, cache.Get("SELECT 41 + 1").ExecuteScalar()); // a command, not the raw statement
+        cache.GetRaw("SELECT 2");                                          // evicts the raw SELECT 41 + 1
+        Assert.NotSame(raw, cache.GetRaw("SELECT 41 + 1"));
+
+        Assert.Equal(new StatementCacheStats(1, 4, 2, 2), cache.Stats);
+    }
+
+    [Fact]
+    public void RawWrites_AfterAFailedRow_LeaveNoTransactionOpen()
+    {
+        using var shard = Shard.Create(MemoryShard.NewPath(), new ShardOptions(2, DistanceMetric.L2));
+        shard.Add([new VectorInput("a", [1, 2])]);
+        Assert.Throws<VectorShardException>(() => shard.Add([new VectorInput("b", [3, 4]), new VectorInput("a", [5, 6])]));
+
+        // The cached insert was reset when the batch failed: the next batch commits, and only it was added.
+        shard.Add([new VectorInput("c", [7, 8])]);
+        Assert.Equal(new[] { "a", "c" }, shard.GetByKeys(["a", "b", "c"]).Select(r => r.Key!).ToArray());
+        Assert.Equal(2L, shard.Describe().Count);
+    }
+
+    [Fact]
     public void Commands_RunInTheOpenTransaction_AndOutsideItAfterwards()
     {
         using var connection = new SqliteConnection("Data Source=:memory:");

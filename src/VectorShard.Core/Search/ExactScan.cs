@@ -14,36 +14,43 @@ public static class ExactScan
     /// The k nearest (id, distance) pairs within <paramref name="maxDistance"/>, nearest first, among the
     /// vectors the filter admits and written at or after <paramref name="createdAfter"/>.
     /// </summary>
-    public static (long Id, float Distance)[] Run(SqliteConnection connection, ShardHeader header,
+    public static (long Id, float Distance)[] Run(StatementCache statements, ShardHeader header,
         ReadOnlySpan<float> query, float queryNorm, int k, float maxDistance, MetadataFilter? filter, DateTimeOffset? createdAfter = null)
     {
         var metric = header.Metric;
         // A float16 BLOB is decoded into this one buffer, row by row.
         var decoded = header.Precision == StoragePrecision.Float16 ? new float[header.Dimension] : [];
         var (sql, parameters) = Query(metric, queryNorm, maxDistance, filter, createdAfter);
-        using var statement = new RawStatement(connection, sql);
-        for (var i = 0; i < parameters.Count; i++)
+        var statement = statements.GetRaw(sql);
+        var best = new TopK(k);
+        try
         {
-            switch (parameters[i])
+            for (var i = 0; i < parameters.Count; i++)
             {
-                case string s: statement.Bind(i + 1, s); break;
-                case long l: statement.Bind(i + 1, l); break;
-                case double d: statement.Bind(i + 1, d); break;
-                default: statement.Bind(i + 1, (string?)null); break;
+                switch (parameters[i])
+                {
+                    case string s: statement.Bind(i + 1, s); break;
+                    case long l: statement.Bind(i + 1, l); break;
+                    case double d: statement.Bind(i + 1, d); break;
+                    default: statement.Bind(i + 1, (string?)null); break;
+                }
+            }
+
+            var limit = DistanceFunction.RankingLimit(metric, maxDistance);
+            while (statement.Step())
+            {
+                var vector = VectorBlob.AsFloats(statement.Blob(1), header.Precision, decoded);
+                var score = DistanceFunction.Score(metric, query, vector);
+                var distance = DistanceFunction.FromScore(metric, score, queryNorm, (float)statement.Double(2));
+                if (distance <= limit && distance <= best.Bound)
+                {
+                    best.Add(statement.Int64(0), distance);
+                }
             }
         }
-
-        var best = new TopK(k);
-        var limit = DistanceFunction.RankingLimit(metric, maxDistance);
-        while (statement.Step())
+        finally
         {
-            var vector = VectorBlob.AsFloats(statement.Blob(1), header.Precision, decoded);
-            var score = DistanceFunction.Score(metric, query, vector);
-            var distance = DistanceFunction.FromScore(metric, score, queryNorm, (float)statement.Double(2));
-            if (distance <= limit && distance <= best.Bound)
-            {
-                best.Add(statement.Int64(0), distance);
-            }
+            statement.Reset();
         }
 
         return DistanceFunction.Finish(metric, best);

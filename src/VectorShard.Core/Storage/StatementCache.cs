@@ -4,13 +4,14 @@ namespace VectorShard.Core.Storage;
 
 /// <summary>
 /// A shard's prepared statements, kept by SQL text and reused, so a steady workload parses no SQL: a
-/// bounded LRU (the least recently used statement is disposed when it is full). Commands handed out while
-/// a transaction from <see cref="BeginTransaction"/> is open run in it. The cache owns the commands.
+/// bounded LRU (the least recently used statement is disposed when it is full) of ADO.NET commands and of
+/// statements on SQLite's raw API (<see cref="RawStatement"/>, for the hot paths). Commands handed out while
+/// a transaction from <see cref="BeginTransaction"/> is open run in it. The cache owns the statements.
 /// </summary>
 public sealed class StatementCache : IDisposable
 {
-    private readonly Dictionary<string, LinkedListNode<(string Sql, SqliteCommand Command)>> _bySql = new(StringComparer.Ordinal);
-    private readonly LinkedList<(string Sql, SqliteCommand Command)> _recent = new();
+    private readonly Dictionary<(string Sql, bool Raw), LinkedListNode<Entry>> _bySql = new();
+    private readonly LinkedList<Entry> _recent = new();
     private readonly int _capacity;
     private SqliteTransaction? _transaction;
     private long _hits;
@@ -38,44 +39,66 @@ public sealed class StatementCache : IDisposable
     /// </summary>
     public SqliteCommand Get(string sql, Action<SqliteParameterCollection>? declareParameters = null)
     {
-        if (_bySql.TryGetValue(sql, out var node))
+        var cached = Find(sql, raw: false, () =>
         {
-            _hits++;
-            _recent.Remove(node);
-            _recent.AddFirst(node);
-        }
-        else
-        {
-            _misses++;
             var command = Connection.CreateCommand();
             command.CommandText = sql;
             declareParameters?.Invoke(command.Parameters);
-            node = _recent.AddFirst((sql, command));
-            _bySql[sql] = node;
-            if (_bySql.Count > _capacity)
-            {
-                var oldest = _recent.Last!;
-                _recent.RemoveLast();
-                _bySql.Remove(oldest.Value.Sql);
-                oldest.Value.Command.Dispose();
-            }
-        }
+            return command;
+        });
 
-        var cached = node.Value.Command;
+        var command = (SqliteCommand)cached;
         // A transaction that was committed or rolled back has no connection any more.
-        cached.Transaction = _transaction?.Connection is null ? null : _transaction;
-        return cached;
+        command.Transaction = _transaction?.Connection is null ? null : _transaction;
+        return command;
     }
 
-    /// <summary>Disposes every command.</summary>
+    /// <summary>
+    /// The prepared raw statement for <paramref name="sql"/>, with nothing bound. The caller resets it when done
+    /// (<see cref="RawStatement.Reset"/>, also on failure): a statement left mid-way holds its read transaction open.
+    /// </summary>
+    /// <remarks>
+    /// Cached like the commands: a raw statement costs a parse where it is made. A search's check of the file's data
+    /// version, made for every query, took about half the time through the raw API when caches were cold (43 against
+    /// 93 µs, in one process; 1.5 against 2.5 warm).
+    /// </remarks>
+    public RawStatement GetRaw(string sql) => (RawStatement)Find(sql, raw: true, () => new RawStatement(Connection, sql));
+
+    /// <summary>Disposes every statement.</summary>
     public void Dispose()
     {
-        foreach (var (_, command) in _recent)
+        foreach (var entry in _recent)
         {
-            command.Dispose();
+            entry.Statement.Dispose();
         }
 
         _recent.Clear();
         _bySql.Clear();
     }
+
+    private IDisposable Find(string sql, bool raw, Func<IDisposable> prepare)
+    {
+        if (_bySql.TryGetValue((sql, raw), out var node))
+        {
+            _hits++;
+            _recent.Remove(node);
+            _recent.AddFirst(node);
+            return node.Value.Statement;
+        }
+
+        _misses++;
+        node = _recent.AddFirst(new Entry(sql, raw, prepare()));
+        _bySql[(sql, raw)] = node;
+        if (_bySql.Count > _capacity)
+        {
+            var oldest = _recent.Last!;
+            _recent.RemoveLast();
+            _bySql.Remove((oldest.Value.Sql, oldest.Value.Raw));
+            oldest.Value.Statement.Dispose();
+        }
+
+        return node.Value.Statement;
+    }
+
+    private readonly record struct Entry(string Sql, bool Raw, IDisposable Statement);
 }

@@ -38,41 +38,49 @@ public static class VectorWriter
         using var transaction = statements.BeginTransaction();
         var version = ShardSchema.ReadVersion(statements);
         // Raw API: the vector binds straight from its float span, with no byte[] per row.
-        using var insert = new RawStatement(statements.Connection, replaceExisting ? Upsert : Insert);
-        var halves = header.Precision == StoragePrecision.Float16 ? new Half[header.Dimension] : null;
-        for (var i = 0; i < batch.Count; i++)
+        var insert = statements.GetRaw(replaceExisting ? Upsert : Insert);
+        try
         {
-            var row = batch[i];
-            version++;
-            insert.Bind(1, row.Key);
-            var blob = halves is null ? VectorBlob.AsBytes(row.Vector) : VectorBlob.EncodeHalves(row.Vector, halves);
-            insert.Bind(2, blob);
-            insert.Bind(3, (double)norms[i]);
-            insert.Bind(4, metadata[i]);
-            insert.Bind(5, createdMicros);
-            insert.Bind(6, version);
-            long id;
-            try
+            var halves = header.Precision == StoragePrecision.Float16 ? new Half[header.Dimension] : null;
+            for (var i = 0; i < batch.Count; i++)
             {
-                if (insert.Step())
+                var row = batch[i];
+                version++;
+                insert.Bind(1, row.Key);
+                var blob = halves is null ? VectorBlob.AsBytes(row.Vector) : VectorBlob.EncodeHalves(row.Vector, halves);
+                insert.Bind(2, blob);
+                insert.Bind(3, (double)norms[i]);
+                insert.Bind(4, metadata[i]);
+                insert.Bind(5, createdMicros);
+                insert.Bind(6, version);
+                long id;
+                try
                 {
-                    id = insert.Int64(0);
-                    insert.Step();
+                    if (insert.Step())
+                    {
+                        id = insert.Int64(0);
+                        insert.Step();
+                    }
+                    else
+                    {
+                        id = insert.LastInsertRowId();
+                    }
                 }
-                else
+                catch (SqliteException e) when (e.SqliteExtendedErrorCode == 2067 /* SQLITE_CONSTRAINT_UNIQUE */)
                 {
-                    id = insert.LastInsertRowId();
+                    throw ShardErrors.DuplicateKey(row.Key!);
                 }
-            }
-            catch (SqliteException e) when (e.SqliteExtendedErrorCode == 2067 /* SQLITE_CONSTRAINT_UNIQUE */)
-            {
-                throw ShardErrors.DuplicateKey(row.Key!);
-            }
 
+                insert.Reset();
+                // The record shows the vector and metadata as stored (half-rounded; dates as ISO text), as a later read would.
+                var stored = halves is null ? row.Vector : VectorBlob.ToFloats(blob, StoragePrecision.Float16);
+                records[i] = new VectorRecord(id, row.Key, stored, norms[i], MetadataJson.Parse(metadata[i]), createdAt, version, path);
+            }
+        }
+        finally
+        {
+            // Cached for the next batch: reset also when a row failed, or it would hold the transaction open.
             insert.Reset();
-            // The record shows the vector and metadata as stored (half-rounded; dates as ISO text), as a later read would.
-            var stored = halves is null ? row.Vector : VectorBlob.ToFloats(blob, StoragePrecision.Float16);
-            records[i] = new VectorRecord(id, row.Key, stored, norms[i], MetadataJson.Parse(metadata[i]), createdAt, version, path);
         }
 
         ShardSchema.WriteVersion(statements, version);
