@@ -108,6 +108,64 @@ public sealed class BoundedScanTests : IDisposable
         AssertSame(full, BoundedScan.Run(image, DistanceMetric.Dot, [query], [norm], k, float.PositiveInfinity, VectorKernels.Current)[0], $"k={k}");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    public void Run_InBatches_KeepsNeighboursThatTheQuerysInt8CodesUnderrate(int k)
+    {
+        // Batches of four or more are bounded on the queries' int8 codes first (where the CPU has AVX-VNNI). Rows here are
+        // exact in their codes; the query's components sit a hair inside a half step of its codes, so the int8 query errs
+        // by nearly half a step in every component. The neighbours' components take the sign of that error (their true
+        // product beats its estimate by β steps), the decoys' the opposite one, and the decoys' estimate beats the
+        // neighbours' by all but one step of the two errors: a first test that left out the query's own error would drop
+        // the neighbours.
+        const int dimension = 64;
+        const float step = 1f / 128;
+        var random = new Random(k);
+        var scale = 1f / 127;
+        var whole = Enumerable.Range(0, dimension).Select(i => i switch { 0 => 127, 1 => 1, _ => random.Next(-3, 4) }).ToArray();
+        var off = Enumerable.Range(0, dimension).Select(i => i < 2 ? 0f : (random.Next(2) * 2 - 1) * (0.5f - 1f / 64)).ToArray();
+        var query = Enumerable.Range(0, dimension).Select(i => (whole[i] + off[i]) * scale).ToArray();
+        (float[] Row, int Estimate, double Error) Row(int sign, int estimate)
+        {
+            var codes = new int[dimension];
+            codes[0] = 127;
+            for (var i = 2; i < dimension; i++)
+            {
+                codes[i] = sign * Math.Sign(off[i]) * random.Next(1, 4);
+            }
+
+            // The one component whose query code is exact sets the estimate Σ whole × code.
+            codes[1] = estimate - Enumerable.Range(0, dimension).Where(i => i != 1).Sum(i => whole[i] * codes[i]);
+            Assert.InRange(codes[1], -127, 127);
+            return (codes.Select(c => c * step).ToArray(), estimate, Enumerable.Range(0, dimension).Sum(i => off[i] * codes[i]));
+        }
+
+        var baseline = 127 * 127;
+        var neighbours = Enumerable.Range(0, k).Select(_ => Row(+1, baseline)).ToArray();
+        var decoys = Enumerable.Range(0, k).Select(_ => Row(-1, baseline + (int)Math.Ceiling(neighbours.Max(n => n.Error) + 40))).ToArray();
+        Assert.All(decoys, d => Assert.True(d.Estimate + d.Error < baseline + neighbours.Min(n => n.Error), "the neighbours are nearer"));
+        // Far rows: 127 and -60 to -120 steps in the two exact components, nothing else.
+        var far = Enumerable.Range(0, RowCount).Select(_ => new[] { 127 * step, random.Next(-120, -59) * step }.Concat(new float[dimension - 2]).ToArray());
+        var path = _temp.File($"bounded-narrow-{k}.vshard");
+        using (var shard = Shard.Create(path, new ShardOptions(dimension, DistanceMetric.Dot)))
+        {
+            // The decoys first, so that the threshold is already theirs when the neighbours are tested, and 40 far rows
+            // between them, so that no block of 16 rows holds both (a block is offered whole when one of its rows passes).
+            shard.Add(far.Take(RowCount / 2).Concat(decoys.Select(d => d.Row)).Concat(far.Skip(RowCount / 2).Take(40))
+                .Concat(neighbours.Select(n => n.Row)).Concat(far.Skip(RowCount / 2 + 40)).Select(v => new VectorInput(null, v)).ToArray());
+        }
+
+        using var connection = RawSqlite.Open(path);
+        var image = VectorImage.Load(connection, dimension);
+        var norm = (float)Reference.Norm(query);
+        var full = ImageScan.Run(image, DistanceMetric.Dot, [query], [norm], k, float.PositiveInfinity, VectorKernels.Current)[0];
+        Assert.All(full, r => Assert.InRange(r.Id, RowCount / 2 + k + 41, RowCount / 2 + 2 * k + 40));
+        var batch = BoundedScan.Run(image, DistanceMetric.Dot, [query, query, query, query, query], [norm, norm, norm, norm, norm], k,
+            float.PositiveInfinity, VectorKernels.Current);
+        Assert.All(batch, answer => AssertSame(full, answer, $"k={k}"));
+    }
+
     [Fact]
     public void Run_OnTwoThreads_GivesTheSameAnswer()
     {
@@ -193,7 +251,8 @@ public sealed class BoundedScanTests : IDisposable
             var image = VectorImage.Load(connection, dimension);
             var shortRows = dimension <= BoundedScan.SharedPassMaxDimension;
             Assert.True(BoundedScan.Pays(image, BoundedScan.SharedPassMinQueries - 1, 10, SimdBackend.Avx2), $"{dimension}: a batch below the shared pass's size");
-            Assert.Equal(!shortRows, BoundedScan.Pays(image, BoundedScan.SharedPassMinQueries, 10, SimdBackend.Avx512));
+            // Where the int8 query codes' kernel runs, bounding pays for every batch.
+            Assert.Equal(!shortRows || Int8Codes.NarrowTiles, BoundedScan.Pays(image, BoundedScan.SharedPassMinQueries, 10, SimdBackend.Avx512));
             // Too few rows per neighbour: every row would be a candidate.
             Assert.False(BoundedScan.Pays(image, 1, 200 / BoundedScan.MinRowsPerNeighbour + 1, SimdBackend.Avx2), $"{dimension}: k near the row count");
             // Backends without an int8 SIMD path scan the float32 rows.

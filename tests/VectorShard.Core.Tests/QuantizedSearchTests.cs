@@ -102,6 +102,42 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(33)]
+    [InlineData(96)]
+    [InlineData(100)]
+    [InlineData(1536)]
+    public void DotRowsManyNarrow_OfInt8Queries_EqualsTheScalarSumOfEveryPair(int length)
+    {
+        if (!Int8Codes.NarrowTiles)
+        {
+            Assert.Throws<PlatformNotSupportedException>(() => Int8Codes.DotRowsManyNarrow(new sbyte[length], 1, [0], new sbyte[length], length, new int[1]));
+            return;
+        }
+
+        // As the wide tiles, with the extreme codes -127 and 127 among them (rows raised by 128 must not overflow).
+        var random = new Random(length);
+        var queries = Enumerable.Range(0, 9 * length).Select(i => (sbyte)(i % 11 == 0 ? -127 : random.Next(-127, 128))).ToArray();
+        var rows = Enumerable.Range(0, 9 * length).Select(i => (sbyte)(i % 13 == 0 ? 127 : i % 17 == 0 ? -127 : random.Next(-127, 128))).ToArray();
+        foreach (var (queryCount, rowCount) in new[] { (1, 9), (4, 4), (4, 8), (5, 9), (9, 3), (2, 1), (9, 9) })
+        {
+            var results = new int[queryCount * rowCount];
+            Int8Codes.DotRowsManyNarrow(queries.AsSpan(0, queryCount * length), queryCount,
+                Int8Codes.SumsOfCodes(queries.AsSpan(0, queryCount * length), queryCount, length), rows.AsSpan(0, rowCount * length), length, results);
+            for (var q = 0; q < queryCount; q++)
+            {
+                for (var row = 0; row < rowCount; row++)
+                {
+                    var expected = Enumerable.Range(0, length).Sum(i => queries[q * length + i] * rows[row * length + i]);
+                    Assert.True(expected == results[q * rowCount + row], $"{queryCount} x {rowCount}: query {q}, row {row}");
+                }
+            }
+        }
+    }
+
     [Fact]
     public void DotRows_AtTheExtremes_DoesNotOverflow()
     {

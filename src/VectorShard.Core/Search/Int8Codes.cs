@@ -176,24 +176,108 @@ public static class Int8Codes
             return;
         }
 
+        if (VnniTiles)
+        {
+            Tiles<VnniTileSteps, short, Vector256<short>, Vector256<int>>(queries, queryCount, rows, dimension, results, []);
+        }
+        else
+        {
+            Tiles<Avx512TileSteps, short, Vector512<short>, Vector512<int>>(queries, queryCount, rows, dimension, results, []);
+        }
+    }
+
+    /// <summary>Whether <see cref="DotRowsManyNarrow"/> runs here: it needs AVX-VNNI (vpdpbusd).</summary>
+    public static bool NarrowTiles => VnniTiles;
+
+    /// <summary>
+    /// The largest dimension <see cref="DotRowsManyNarrow"/> takes: its sums of row codes raised by 128 (up to 255) times
+    /// query codes (up to 127) stay within int32.
+    /// </summary>
+    public static int NarrowMaxDimension => int.MaxValue / (255 * 127);
+
+    /// <summary>Each query's sum of codes, which <see cref="DotRowsManyNarrow"/> takes: computed once for all the calls of a pass.</summary>
+    public static int[] SumsOfCodes(ReadOnlySpan<sbyte> queries, int queryCount, int dimension)
+    {
+        var sums = new int[queryCount];
+        for (var q = 0; q < queryCount; q++)
+        {
+            foreach (var code in queries.Slice(q * dimension, dimension))
+            {
+                sums[q] += code;
+            }
+        }
+
+        return sums;
+    }
+
+    /// <summary>
+    /// <see cref="DotRowsMany"/> for int8 queries (codes of <see cref="Quantize"/>, with their <see cref="SumsOfCodes"/>):
+    /// results[q * rowCount + i] = Σ queries[q][j]·rows[i][j]. Needs <see cref="NarrowTiles"/>.
+    /// </summary>
+    /// <remarks>
+    /// AVX-VNNI multiplies bytes four pairs a lane (vpdpbusd) against two for 16-bit codes, with no widening; it takes
+    /// one side unsigned, so each row code is raised by 128 as it is loaded and 128 × Σ query codes taken off the sums.
+    /// In one process, batches of 8 over codes evicted from cache: 10,000 × 1536 1.47 against 1.96 ms, 1,000,000 × 96
+    /// 9.8 against 14.5, 100,000 × 384 3.35 against 4.30; 64 queries over 10,000 × 1536 6.7 against 11.8 ms.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void DotRowsManyNarrow(ReadOnlySpan<sbyte> queries, int queryCount, ReadOnlySpan<int> sumsOfCodes, ReadOnlySpan<sbyte> rows,
+        int dimension, Span<int> results)
+    {
+        var rowCount = rows.Length / dimension;
+        if (!NarrowTiles || dimension > NarrowMaxDimension)
+        {
+            throw new PlatformNotSupportedException("8-bit query tiles need AVX-VNNI, and at most NarrowMaxDimension components.");
+        }
+
+        if (queryCount < 1 || queries.Length != queryCount * dimension || sumsOfCodes.Length != queryCount || rows.Length % dimension != 0 ||
+            results.Length < queryCount * rowCount)
+        {
+            throw new ArgumentException($"Expected {queryCount} queries of {dimension} codes and their sums, whole rows, and a result per query and row.");
+        }
+
+        Span<int> raised = stackalloc int[queryCount];
+        for (var q = 0; q < queryCount; q++)
+        {
+            raised[q] = -128 * sumsOfCodes[q];
+        }
+
+        Tiles<NarrowTileSteps, sbyte, Vector256<sbyte>, Vector256<int>>(queries, queryCount, rows, dimension, results, raised);
+    }
+
+    // Every query against every row, four by four; starts[q] (or 0 where empty) is added to query q's sums.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tiles<TSteps, TQuery, TCodes, TSums>(ReadOnlySpan<TQuery> queries, int queryCount, ReadOnlySpan<sbyte> rows, int dimension,
+        Span<int> results, ReadOnlySpan<int> starts)
+        where TSteps : struct, ITileSteps<TQuery, TCodes, TSums>
+        where TSums : struct
+    {
+        var rowCount = rows.Length / dimension;
         ref var firstQuery = ref MemoryMarshal.GetReference(queries);
         ref var firstRow = ref MemoryMarshal.GetReference(rows);
         ref var firstResult = ref MemoryMarshal.GetReference(results);
         Span<int> partial = stackalloc int[16];
+        Span<int> tileStarts = stackalloc int[(queryCount + 3) / 4 * 4];
+        if (!starts.IsEmpty)
+        {
+            starts.CopyTo(tileStarts);
+        }
+
         for (var row = 0; row < rowCount; row += 4)
         {
             for (var q = 0; q < queryCount; q += 4)
             {
                 if (row + 4 <= rowCount && q + 4 <= queryCount)
                 {
-                    Tile(ref firstRow, FourOffsets(row, rowCount, dimension), ref firstQuery, FourOffsets(q, queryCount, dimension), dimension,
-                        ref Unsafe.Add(ref firstResult, q * rowCount + row), rowCount);
+                    TileOfSixteen<TSteps, TQuery, TCodes, TSums>(ref firstRow, FourOffsets(row, rowCount, dimension), ref firstQuery,
+                        FourOffsets(q, queryCount, dimension), dimension, ref tileStarts[q], ref Unsafe.Add(ref firstResult, q * rowCount + row), rowCount);
                     continue;
                 }
 
-                // A short tile repeats its last row or query; only the sums of real pairs are kept.
-                Tile(ref firstRow, FourOffsets(row, rowCount, dimension), ref firstQuery, FourOffsets(q, queryCount, dimension), dimension,
-                    ref MemoryMarshal.GetReference(partial), 4);
+                // A short tile repeats its last row or query; only the sums of real pairs are kept (a repeated query's start
+                // is never read back).
+                TileOfSixteen<TSteps, TQuery, TCodes, TSums>(ref firstRow, FourOffsets(row, rowCount, dimension), ref firstQuery,
+                    FourOffsets(q, queryCount, dimension), dimension, ref tileStarts[q], ref MemoryMarshal.GetReference(partial), 4);
                 for (var j = 0; j < 4 && q + j < queryCount; j++)
                 {
                     for (var i = 0; i < 4 && row + i < rowCount; i++)
@@ -223,27 +307,13 @@ public static class Int8Codes
         return (ebx, edx, ecx) == (0x756E6547, 0x49656E69, 0x6C65746E); // "Genu", "ineI", "ntel"
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile(ref sbyte rows, (nint, nint, nint, nint) r, ref short queries, (nint, nint, nint, nint) q, int n,
-        ref int sums, int stride)
-    {
-        if (VnniTiles)
-        {
-            TileOfSixteen<VnniTileSteps, Vector256<short>, Vector256<int>>(ref rows, r, ref queries, q, n, ref sums, stride);
-        }
-        else
-        {
-            TileOfSixteen<Avx512TileSteps, Vector512<short>, Vector512<int>>(ref rows, r, ref queries, q, n, ref sums, stride);
-        }
-    }
-
-    // sums[j * stride + i] = query j · row i over four rows and four queries, a vector of components a step. Too large for
+    // sums[j * stride + i] = starts[j] + query j · row i over four rows and four queries, a vector of components a step. Too large for
     // the JIT to inline (sixteen accumulators), so it is compiled fully optimized from its first call: at tier 0 the first
     // batches of a session ran five times slower.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void TileOfSixteen<TSteps, TCodes, TSums>(ref sbyte rows, (nint, nint, nint, nint) r, ref short queries,
-        (nint, nint, nint, nint) q, int n, ref int sums, int stride)
-        where TSteps : struct, ITileSteps<TCodes, TSums>
+    private static void TileOfSixteen<TSteps, TQuery, TCodes, TSums>(ref sbyte rows, (nint, nint, nint, nint) r, ref TQuery queries,
+        (nint, nint, nint, nint) q, int n, ref int starts, ref int sums, int stride)
+        where TSteps : struct, ITileSteps<TQuery, TCodes, TSums>
         where TSums : struct
     {
         ref var r0 = ref Unsafe.Add(ref rows, r.Item1);
@@ -293,15 +363,19 @@ public static class Int8Codes
             s33 = TSteps.MultiplyAdd(s33, x3, y);
         }
 
-        // Components past the last whole step: four rows' codes side by side, times each query's.
-        var (t0, t1, t2, t3) = (Vector128<int>.Zero, Vector128<int>.Zero, Vector128<int>.Zero, Vector128<int>.Zero);
+        // Components past the last whole step: four rows' codes side by side (as the steps read them), times each query's.
+        var t0 = Vector128.Create(starts);
+        var t1 = Vector128.Create(Unsafe.Add(ref starts, 1));
+        var t2 = Vector128.Create(Unsafe.Add(ref starts, 2));
+        var t3 = Vector128.Create(Unsafe.Add(ref starts, 3));
         for (; d < n; d++)
         {
-            var c = Vector128.Create(Unsafe.Add(ref r0, d), Unsafe.Add(ref r1, d), Unsafe.Add(ref r2, d), Unsafe.Add(ref r3, d));
-            t0 += c * Unsafe.Add(ref q0, d);
-            t1 += c * Unsafe.Add(ref q1, d);
-            t2 += c * Unsafe.Add(ref q2, d);
-            t3 += c * Unsafe.Add(ref q3, d);
+            var c = Vector128.Create(TSteps.TailRow(Unsafe.Add(ref r0, d)), TSteps.TailRow(Unsafe.Add(ref r1, d)),
+                TSteps.TailRow(Unsafe.Add(ref r2, d)), TSteps.TailRow(Unsafe.Add(ref r3, d)));
+            t0 += c * TSteps.TailQuery(Unsafe.Add(ref q0, d));
+            t1 += c * TSteps.TailQuery(Unsafe.Add(ref q1, d));
+            t2 += c * TSteps.TailQuery(Unsafe.Add(ref q2, d));
+            t3 += c * TSteps.TailQuery(Unsafe.Add(ref q3, d));
         }
 
         var first = TSteps.Sum8(s00, s01, s02, s03, s10, s11, s12, s13) + Vector256.Create(t0, t1);
@@ -312,17 +386,22 @@ public static class Int8Codes
         second.GetUpper().StoreUnsafe(ref sums, (nuint)(3 * stride));
     }
 
-    // One vector width of a tile's step: Width row codes widened to 16 bits, the query's 16-bit codes beside them, their
-    // products added in pairs into 32-bit sums, and eight vectors of sums reduced to one sum each.
-    private interface ITileSteps<TCodes, TSums>
+    // One vector width of a tile's step: Width row codes as the multiply takes them (widened to 16 bits, or raised by
+    // 128), the query's codes beside them, their products added into 32-bit sums, and eight vectors of sums reduced to
+    // one sum each; and a row or query code as the scalar tail takes it, to match.
+    private interface ITileSteps<TQuery, TCodes, TSums>
     {
         static abstract int Width { get; }
 
         static abstract TCodes Widen(ref sbyte row, int at);
 
-        static abstract TCodes Load(ref short query, int at);
+        static abstract TCodes Load(ref TQuery query, int at);
 
         static abstract TSums MultiplyAdd(TSums sums, TCodes row, TCodes query);
+
+        static abstract int TailRow(sbyte row);
+
+        static abstract int TailQuery(TQuery query);
 
         static abstract Vector256<int> Sum8(TSums a, TSums b, TSums c, TSums d, TSums e, TSums f, TSums g, TSums h);
     }
@@ -340,8 +419,12 @@ public static class Int8Codes
     }
 
     // AVX-512: vpmaddwd and a separate add, 32 components a step.
-    private readonly struct Avx512TileSteps : ITileSteps<Vector512<short>, Vector512<int>>
+    private readonly struct Avx512TileSteps : ITileSteps<short, Vector512<short>, Vector512<int>>
     {
+        public static int TailRow(sbyte row) => row;
+
+        public static int TailQuery(short query) => query;
+
         public static int Width => 32;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -365,8 +448,12 @@ public static class Int8Codes
     }
 
     // AVX-VNNI: vpdpwssd, 16 components a step.
-    private readonly struct VnniTileSteps : ITileSteps<Vector256<short>, Vector256<int>>
+    private readonly struct VnniTileSteps : ITileSteps<short, Vector256<short>, Vector256<int>>
     {
+        public static int TailRow(sbyte row) => row;
+
+        public static int TailQuery(short query) => query;
+
         public static int Width => 16;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -382,6 +469,31 @@ public static class Int8Codes
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<int> Sum8(Vector256<int> a, Vector256<int> b, Vector256<int> c, Vector256<int> d, Vector256<int> e,
             Vector256<int> f, Vector256<int> g, Vector256<int> h) => Fold8(a, b, c, d, e, f, g, h);
+    }
+
+    // AVX-VNNI with int8 queries: vpdpbusd, 32 components a step, unsigned row codes (raised by 128) times signed query
+    // codes, four products a lane; the raise comes off through the tile's starts (DotRowsManyNarrow).
+    private readonly struct NarrowTileSteps : ITileSteps<sbyte, Vector256<sbyte>, Vector256<int>>
+    {
+        public static int Width => 32;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<sbyte> Widen(ref sbyte row, int at) => Vector256.LoadUnsafe(ref row, (nuint)at) ^ Vector256.Create(sbyte.MinValue);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<sbyte> Load(ref sbyte query, int at) => Vector256.LoadUnsafe(ref query, (nuint)at);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> MultiplyAdd(Vector256<int> sums, Vector256<sbyte> row, Vector256<sbyte> query) =>
+            AvxVnni.MultiplyWideningAndAdd(sums, row.AsByte(), query);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Sum8(Vector256<int> a, Vector256<int> b, Vector256<int> c, Vector256<int> d, Vector256<int> e,
+            Vector256<int> f, Vector256<int> g, Vector256<int> h) => Fold8(a, b, c, d, e, f, g, h);
+
+        public static int TailRow(sbyte row) => row + 128;
+
+        public static int TailQuery(sbyte query) => query;
     }
 
     // Each step sign-extends a block of row codes to 16 bits, multiplies them by the query's and adds adjacent
