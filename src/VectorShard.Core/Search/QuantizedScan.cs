@@ -169,6 +169,18 @@ public static class QuantizedScan
         var best = new TopK(keep);
         Span<int> dot = stackalloc int[1];
         Span<float> score = stackalloc float[1];
+        // Every candidate's codes, scale and norm are asked for before the first is read, so that the misses overlap: one
+        // at a time, each waited for memory. MiniLM sign-bit searches with caches evicted took 0.473-0.476 ms against
+        // 0.490-0.508 (in one process, alternating). Prefetching the rows rescored after this made no measurable difference.
+        foreach (var position in ordered)
+        {
+            var (chunk, row) = ((int)(position / image.RowsPerChunk), (int)(position % image.RowsPerChunk));
+            var (codes, scales) = image.GetChunkCodes(chunk, SearchQuantization.Int4);
+            StreamPrefetch.Lines(codes.Span.Slice(row * bytes, bytes));
+            StreamPrefetch.Lines(scales.Span.Slice(row, 1));
+            StreamPrefetch.Lines(image.GetChunk(chunk).Norms.Span.Slice(row, 1));
+        }
+
         foreach (var position in ordered)
         {
             var (chunk, row) = ((int)(position / image.RowsPerChunk), (int)(position % image.RowsPerChunk));

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 
 namespace VectorShard.Core.Search;
@@ -22,6 +23,22 @@ internal static class StreamPrefetch
         if (Sse.IsSupported)
         {
             Sse.Prefetch0((byte*)Unsafe.AsPointer(ref at) + Distance);
+        }
+    }
+
+    /// <summary>Brings every line of <paramref name="data"/> into L1 (never faults; x86 only).</summary>
+    public static unsafe void Lines<T>(ReadOnlySpan<T> data)
+    {
+        if (!Sse.IsSupported || data.IsEmpty)
+        {
+            return;
+        }
+
+        var first = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(data)) & ~(nuint)63;
+        var last = (nuint)Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetReference(data), data.Length - 1));
+        for (var line = first; line <= last; line += 64)
+        {
+            Sse.Prefetch0((void*)line);
         }
     }
 }
