@@ -95,8 +95,10 @@ public static class BoundedScan
         var dimension = image.Dimension;
         var limit = DistanceFunction.RankingLimit(metric, maxDistance);
         var rounding = (dimension + 8) * FloatEpsilon;
-        var wideCodes = new short[queries.Length * dimension];
-        var narrowCodes = Narrows(queries.Length, dimension) ? new sbyte[queries.Length * dimension] : null;
+        // Pooled: at 64 queries of 1536 components the codes are large-object-heap arrays, which every batch would otherwise
+        // allocate, and touch for the first time, anew.
+        var wideCodes = ArrayPool<short>.Shared.Rent(queries.Length * dimension);
+        var narrowCodes = Narrows(queries.Length, dimension) ? ArrayPool<sbyte>.Shared.Rent(queries.Length * dimension) : null;
         var wide = new (float Norm, float Scale, ErrorBound Error)[queries.Length];
         var narrow = new (float Norm, float Scale, ErrorBound Error)[queries.Length];
         for (var q = 0; q < queries.Length; q++)
@@ -111,7 +113,9 @@ public static class BoundedScan
             }
         }
 
-        var codes = new QueryCodes(wideCodes, narrowCodes, narrowCodes is null ? [] : Int8Codes.SumsOfCodes(narrowCodes, queries.Length, dimension));
+        var codes = new QueryCodes(wideCodes, narrowCodes,
+            narrowCodes is null ? [] : Int8Codes.SumsOfCodes(narrowCodes.AsSpan(0, queries.Length * dimension), queries.Length, dimension));
+
 
         // The work grows with the queries: each added query costs the kernel about half what a pass over the codes does
         // (10,000 × 1536: 0.12 ms a query at 64 against 0.29 ms for one), so a large batch splits even where one query would not.
@@ -126,6 +130,11 @@ public static class BoundedScan
             _ => Prescan(image, tests.Select(b => new DotBounds(b.Norm, b.Scale, b.Error, rounding)).ToArray(),
                 wide.Select(b => new DotBounds(b.Norm, b.Scale, b.Error, rounding)).ToArray(), codes, k, limit, threads),
         };
+        ArrayPool<short>.Shared.Return(wideCodes);
+        if (narrowCodes is not null)
+        {
+            ArrayPool<sbyte>.Shared.Return(narrowCodes);
+        }
 
         var nearest = new (long Id, float Distance)[queries.Length][];
         for (var q = 0; q < queries.Length; q++)
@@ -206,11 +215,13 @@ public static class BoundedScan
                 var sliceCodes = rowCodes.Slice(from * dimension, rows * dimension);
                 if (codes.Narrow is null)
                 {
-                    Int8Codes.DotRowsMany(codes.Wide, queries, MemoryMarshal.Cast<byte, sbyte>(sliceCodes.Span), dimension, dots);
+                    Int8Codes.DotRowsMany(codes.Wide.AsSpan(0, queries * dimension), queries, MemoryMarshal.Cast<byte, sbyte>(sliceCodes.Span), dimension,
+                        dots);
                 }
                 else
                 {
-                    Int8Codes.DotRowsManyNarrow(codes.Narrow, queries, codes.NarrowSums, MemoryMarshal.Cast<byte, sbyte>(sliceCodes.Span), dimension, dots);
+                    Int8Codes.DotRowsManyNarrow(codes.Narrow.AsSpan(0, queries * dimension), queries, codes.NarrowSums,
+                        MemoryMarshal.Cast<byte, sbyte>(sliceCodes.Span), dimension, dots);
                 }
 
                 for (var q = 0; q < queries; q++)
