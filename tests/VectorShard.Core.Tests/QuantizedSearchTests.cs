@@ -82,20 +82,27 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
     [InlineData(1536)]
     public void DotRowsMany_OfWideQueries_EqualsTheScalarSumOfEveryPair(int length)
     {
-        // Up to nine queries and nine rows: whole tiles of four by four, short ones on either side, and a single query.
         var random = new Random(length);
         var top = Int8Codes.WideQueryMax(length);
         var queries = Enumerable.Range(0, 9 * length).Select(_ => (short)random.Next(-top, top + 1)).ToArray();
         var rows = Enumerable.Range(0, 9 * length).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
+        AssertEveryPairsSum(length, i => queries[i], rows, (queryCount, rowCount, results) =>
+            Int8Codes.DotRowsMany(queries.AsSpan(0, queryCount * length), queryCount, rows.AsSpan(0, rowCount * length), length, results));
+    }
+
+    // Up to nine queries and nine rows (whole tiles of four by four, short ones on either side, a single query): every
+    // result the kernel writes equals the scalar sum of its query's and row's products.
+    private static void AssertEveryPairsSum(int length, Func<int, int> queryCode, sbyte[] rows, Action<int, int, int[]> kernel)
+    {
         foreach (var (queryCount, rowCount) in new[] { (1, 9), (4, 4), (4, 8), (5, 9), (9, 3), (2, 1), (9, 9) })
         {
             var results = new int[queryCount * rowCount];
-            Int8Codes.DotRowsMany(queries.AsSpan(0, queryCount * length), queryCount, rows.AsSpan(0, rowCount * length), length, results);
+            kernel(queryCount, rowCount, results);
             for (var q = 0; q < queryCount; q++)
             {
                 for (var row = 0; row < rowCount; row++)
                 {
-                    var expected = Enumerable.Range(0, length).Sum(i => queries[q * length + i] * rows[row * length + i]);
+                    var expected = Enumerable.Range(0, length).Sum(i => queryCode(q * length + i) * rows[row * length + i]);
                     Assert.True(expected == results[q * rowCount + row], $"{queryCount} x {rowCount}: query {q}, row {row}");
                 }
             }
@@ -122,20 +129,9 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
         var random = new Random(length);
         var queries = Enumerable.Range(0, 9 * length).Select(i => (sbyte)(i % 11 == 0 ? -127 : random.Next(-127, 128))).ToArray();
         var rows = Enumerable.Range(0, 9 * length).Select(i => (sbyte)(i % 13 == 0 ? 127 : i % 17 == 0 ? -127 : random.Next(-127, 128))).ToArray();
-        foreach (var (queryCount, rowCount) in new[] { (1, 9), (4, 4), (4, 8), (5, 9), (9, 3), (2, 1), (9, 9) })
-        {
-            var results = new int[queryCount * rowCount];
+        AssertEveryPairsSum(length, i => queries[i], rows, (queryCount, rowCount, results) =>
             Int8Codes.DotRowsManyNarrow(queries.AsSpan(0, queryCount * length), queryCount,
-                Int8Codes.SumsOfCodes(queries.AsSpan(0, queryCount * length), queryCount, length), rows.AsSpan(0, rowCount * length), length, results);
-            for (var q = 0; q < queryCount; q++)
-            {
-                for (var row = 0; row < rowCount; row++)
-                {
-                    var expected = Enumerable.Range(0, length).Sum(i => queries[q * length + i] * rows[row * length + i]);
-                    Assert.True(expected == results[q * rowCount + row], $"{queryCount} x {rowCount}: query {q}, row {row}");
-                }
-            }
-        }
+                Int8Codes.SumsOfCodes(queries.AsSpan(0, queryCount * length), queryCount, length), rows.AsSpan(0, rowCount * length), length, results));
     }
 
     [Fact]

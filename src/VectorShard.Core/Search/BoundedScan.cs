@@ -100,7 +100,8 @@ public static class BoundedScan
         var wideCodes = ArrayPool<short>.Shared.Rent(queries.Length * dimension);
         var narrowCodes = Narrows(queries.Length, dimension) ? ArrayPool<sbyte>.Shared.Rent(queries.Length * dimension) : null;
         var wide = new (float Norm, float Scale, ErrorBound Error)[queries.Length];
-        var narrow = new (float Norm, float Scale, ErrorBound Error)[queries.Length];
+        // The bounds each block is tested on: the int8 query codes' where the pass runs on them.
+        var tests = narrowCodes is null ? wide : new (float Norm, float Scale, ErrorBound Error)[queries.Length];
         for (var q = 0; q < queries.Length; q++)
         {
             var queryScale = Int8Codes.QuantizeWide(queries[q], wideCodes.AsSpan(q * dimension, dimension));
@@ -109,18 +110,16 @@ public static class BoundedScan
             {
                 var own = narrowCodes.AsSpan(q * dimension, dimension);
                 var narrowScale = Int8Codes.Quantize(queries[q], own);
-                narrow[q] = (queryNorms[q], narrowScale, ErrorBound.OfNarrowCodes(queries[q], own, narrowScale));
+                tests[q] = (queryNorms[q], narrowScale, ErrorBound.OfNarrowCodes(queries[q], own, narrowScale));
             }
         }
 
         var codes = new QueryCodes(wideCodes, narrowCodes,
             narrowCodes is null ? [] : Int8Codes.SumsOfCodes(narrowCodes.AsSpan(0, queries.Length * dimension), queries.Length, dimension));
 
-
         // The work grows with the queries: each added query costs the kernel about half what a pass over the codes does
         // (10,000 × 1536: 0.12 ms a query at 64 against 0.29 ms for one), so a large batch splits even where one query would not.
         var threads = ChunkPartition.Threads((long)image.Count * dimension * (queries.Length + 1) / 2, image.ChunkCount, maxThreads);
-        var tests = codes.Narrow is null ? wide : narrow;
         var parts = metric switch
         {
             DistanceMetric.L2 => Prescan(image, tests.Select(b => new L2Bounds(b.Norm, b.Scale, b.Error, rounding)).ToArray(),
@@ -408,8 +407,8 @@ public static class BoundedScan
         // s·‖q‖₁ ÷ 2 + s·127·t·dimension ÷ 2 and within ‖q‖·‖e‖ + s·127·t·dimension ÷ 2.
         public static ErrorBound OfQueryCodes(float[] query, float scale, float norm)
         {
-            var codes = 0.5f * RoundingSlack * 127f * scale * query.Length;
-            return new ErrorBound(0.5f * RoundingSlack * TensorPrimitives.SumOfMagnitudes(query) + codes, norm * RoundingSlack, codes, 0f);
+            var codes = QueryCodesShare(query, scale);
+            return new ErrorBound(HalfSteps(query, scale), norm * RoundingSlack, codes, 0f);
         }
 
         // For int8 query codes p at scale t, whose f is hundreds of times larger: also = t·(p·e) + f·x, within
@@ -425,10 +424,16 @@ public static class BoundedScan
                 residualNorm += residual * residual;
             }
 
-            var halfSteps = 0.5f * RoundingSlack * 127f * scale * query.Length;
-            return new ErrorBound(0.5f * RoundingSlack * TensorPrimitives.SumOfMagnitudes(query) + halfSteps,
-                (float)(scale * Math.Sqrt(codeNorm)) * RoundingSlack, 0f, (float)Math.Sqrt(residualNorm) * RoundingSlack);
+            return new ErrorBound(HalfSteps(query, scale), (float)(scale * Math.Sqrt(codeNorm)) * RoundingSlack, 0f,
+                (float)Math.Sqrt(residualNorm) * RoundingSlack);
         }
+
+        // Per unit of a row's scale: half a step per component against the query (s·‖q‖₁ ÷ 2), plus the query codes' share.
+        private static float HalfSteps(float[] query, float scale) =>
+            0.5f * RoundingSlack * TensorPrimitives.SumOfMagnitudes(query) + QueryCodesShare(query, scale);
+
+        // s·Σ|fᵢ||cᵢ| ≤ s·127·t·dimension ÷ 2, per unit of s.
+        private static float QueryCodesShare(float[] query, float scale) => 0.5f * RoundingSlack * 127f * scale * query.Length;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector512<float> Of(Vector512<float> scale, Vector512<float> residual, Vector512<float> norm) =>

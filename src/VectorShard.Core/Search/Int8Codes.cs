@@ -307,9 +307,9 @@ public static class Int8Codes
         return (ebx, edx, ecx) == (0x756E6547, 0x49656E69, 0x6C65746E); // "Genu", "ineI", "ntel"
     }
 
-    // sums[j * stride + i] = starts[j] + query j · row i over four rows and four queries, a vector of components a step. Too large for
-    // the JIT to inline (sixteen accumulators), so it is compiled fully optimized from its first call: at tier 0 the first
-    // batches of a session ran five times slower.
+    // sums[j * stride + i] = starts[j] + query j · row i over four rows and four queries, a vector of components a step.
+    // Too large for the JIT to inline (sixteen accumulators), so it is compiled fully optimized from its first call: at
+    // tier 0 the first batches of a session ran five times slower.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void TileOfSixteen<TSteps, TQuery, TCodes, TSums>(ref sbyte rows, (nint, nint, nint, nint) r, ref TQuery queries,
         (nint, nint, nint, nint) q, int n, ref int starts, ref int sums, int stride)
