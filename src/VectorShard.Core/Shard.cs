@@ -26,6 +26,10 @@ public sealed class Shard : IDisposable
     // Started on the first bulk write to a WAL shard whose lock lets a second connection in.
     private WalCheckpointer? _checkpointer;
 
+    // Opened on the first search of a writable WAL shard in normal locking (null elsewhere), once per connection.
+    private WalIndexWatch? _walWatch;
+    private bool _walWatchTried;
+
     private Shard(string path, bool readOnly, SqliteConnection connection, ShardHeader header)
     {
         Path = path;
@@ -265,6 +269,8 @@ public sealed class Shard : IDisposable
                 // The new profile may lock the file exclusively or leave WAL: the next bulk write decides anew.
                 _checkpointer?.Dispose();
                 _checkpointer = null;
+                _walWatch?.Dispose();
+                (_walWatch, _walWatchTried) = (null, false);
                 _statements.Dispose();
                 _connection.Dispose();
                 _connection = Connect(Path, readOnly: false, create: false);
@@ -343,6 +349,7 @@ public sealed class Shard : IDisposable
         lock (_gate)
         {
             _checkpointer?.Dispose();
+            _walWatch?.Dispose();
             _statements.Dispose();
             _connection.Dispose();
         }
@@ -363,9 +370,17 @@ public sealed class Shard : IDisposable
             Math.Max(1, walBytes / 4));
     }
 
-    // The image, rebuilt when another connection (another process) has written since it was read.
+    // The image, rebuilt when another connection (another process) has written since it was read. While the wal-index
+    // header is as it was at the last check, nothing has been committed, and data_version is not asked.
     private VectorImage CurrentImage()
     {
+        var watch = WalWatch();
+        if (_image is not null && watch?.Unchanged() == true)
+        {
+            return _image;
+        }
+
+        var header = watch?.Read();
         if (_image is null || _image.DataVersion != DataVersion())
         {
             _image = VectorImage.Load(_connection, _header.Dimension, _header.Precision);
@@ -375,7 +390,26 @@ public sealed class Shard : IDisposable
             }
         }
 
+        if (header is not null)
+        {
+            watch!.Rebase(header);
+        }
+
         return _image;
+    }
+
+    // The watch on the connection's wal-index: the connection read the file when it opened, so its -shm file is mapped.
+    private WalIndexWatch? WalWatch()
+    {
+        if (!_walWatchTried)
+        {
+            _walWatchTried = true;
+            var wal = !IsInMemory && !IsReadOnly && _connection.ScalarText("PRAGMA journal_mode") == "wal" &&
+                _connection.ScalarText("PRAGMA locking_mode") == "normal";
+            _walWatch = wal ? WalIndexWatch.TryOpen(Path) : null;
+        }
+
+        return _walWatch;
     }
 
     // Brings the indexes to the plan once per open, before the first write (never on a read-only file).

@@ -122,6 +122,58 @@ public sealed class BatchSearchTests : IDisposable
         Assert.Equal(["b", "a"], mine.Search([0, 0], new SearchOptions(2)).Select(r => r.Key));
     }
 
+    [Theory]
+    [InlineData(ShardProfile.Balanced)]
+    [InlineData(ShardProfile.Durable)]
+    public void Image_OfAWalShard_IsCheckedWithoutSql_UntilAnotherConnectionCommits(ShardProfile profile)
+    {
+        var path = _temp.File("watched.vshard");
+        using var mine = Shard.Create(path, new ShardOptions(2, DistanceMetric.L2, profile));
+        mine.Add([new VectorInput("a", [5, 0])]);
+        Assert.Equal(["a"], Keys(mine));
+        Assert.Equal(["a"], Keys(mine));
+
+        // Nothing committed: the searches step no statement (the wal-index header stands in for data_version).
+        // Describe steps its own, as many each time.
+        var first = Steps(mine);
+        var describing = Steps(mine) - first;
+        var before = Steps(mine);
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(["a"], Keys(mine));
+        }
+
+        Assert.Equal(describing, Steps(mine) - before);
+
+        using var other = Shard.Open(path);
+        other.Add([new VectorInput("b", [1, 0])]);
+        Assert.Equal(["b", "a"], Keys(mine));
+
+        // A checkpoint that empties the WAL, then a commit that starts it again from its first frame.
+        using (var raw = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
+        {
+            raw.Open();
+            using var checkpoint = raw.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            checkpoint.ExecuteNonQuery();
+        }
+
+        Assert.Equal(["b", "a"], Keys(mine));
+        var c = other.Add([new VectorInput("c", [2, 0])]);
+        Assert.Equal(["b", "c", "a"], Keys(mine));
+
+        other.Remove([c[0].Id]);
+        Assert.Equal(["b", "a"], Keys(mine));
+
+        // This shard's own writes keep the image in step as before.
+        mine.Add([new VectorInput("d", [0, 0])]);
+        Assert.Equal(["d", "b", "a"], Keys(mine));
+        Assert.Equal(["d", "b", "a"], Keys(mine));
+
+        static IEnumerable<string?> Keys(Shard shard) => shard.Search([0, 0], new SearchOptions(5)).Select(r => r.Key);
+        static long Steps(Shard shard) => shard.Describe().StatementCache! is var stats ? stats.Hits + stats.Misses : 0;
+    }
+
     [Fact]
     public void Image_SurvivesAProfileChange()
     {
