@@ -300,7 +300,12 @@ public sealed class Shard : IDisposable
             throw ShardErrors.InvalidK(options.K);
         }
 
-        var norms = queries.Select((query, i) => CheckQuery(query, firstQueryIndex + i)).ToArray();
+        var norms = new float[queries.Count];
+        for (var i = 0; i < norms.Length; i++)
+        {
+            norms[i] = CheckQuery(queries[i], firstQueryIndex + i);
+        }
+
         return Run(() =>
         {
             var image = options.Filter is null && options.CreatedAfter is null ? CurrentImage() : null;
@@ -314,29 +319,44 @@ public sealed class Shard : IDisposable
                 : !options.FullScan && BoundedScan.Pays(image, queries.Count, options.K, VectorKernels.Current.Backend)
                 ? BoundedScan.Run(image, _header.Metric, queries, norms, options.K, options.MaxDistance, VectorKernels.Current, options.MaxThreads)
                 : ImageScan.Run(image, _header.Metric, queries, norms, options.K, options.MaxDistance, VectorKernels.Current, options.MaxThreads);
-            var labels = Labels(image, nearest.SelectMany(n => n).Select(n => n.Id).ToHashSet());
-            return nearest.Select((found, q) => (IReadOnlyList<SearchResult>)found.Select((n, rank) => new SearchResult(
-                firstQueryIndex + q, rank + 1, n.Id, labels[n.Id].Key, n.Distance, labels[n.Id].Metadata, Path)).ToArray()).ToArray();
+            return Results(image, nearest, firstQueryIndex);
         });
     }
 
-    // Keys and metadata of the results. The image knows each row's key and whether it has metadata, so only rows with
-    // metadata are read from the row table: a cold lookup there costs more than a quantized W1 scan (0.3 of 0.5 ms).
-    private Dictionary<long, (string? Key, IReadOnlyDictionary<string, object?>? Metadata)> Labels(VectorImage? image, HashSet<long> ids)
+    // The results with their keys and metadata. The image knows each row's key and whether it has metadata, so only rows
+    // with metadata are read from the row table: a cold lookup there costs more than a quantized W1 scan (0.3 of 0.5 ms).
+    // Plain loops: with caches evicted, building 10 results through LINQ took about 0.05 ms of a 0.4 ms search.
+    private IReadOnlyList<SearchResult>[] Results(VectorImage? image, (long Id, float Distance)[][] nearest, int firstQueryIndex)
     {
-        if (image is null)
+        var unread = new List<long>();
+        foreach (var found in nearest)
         {
-            return VectorReader.Labels(_statements, ids);
+            foreach (var (id, _) in found)
+            {
+                if (image is null || (image.TryGetLabel(id, out var label) && label.HasMetadata))
+                {
+                    unread.Add(id);
+                }
+            }
         }
 
-        var known = ids.Select(id => (Id: id, Label: image.TryGetLabel(id, out var label) ? label : default)).ToList();
-        var labels = VectorReader.Labels(_statements, known.Where(r => r.Label.HasMetadata).Select(r => r.Id));
-        foreach (var (id, label) in known)
+        var read = unread.Count == 0 ? null : VectorReader.Labels(_statements, unread);
+        var results = new IReadOnlyList<SearchResult>[nearest.Length];
+        for (var q = 0; q < nearest.Length; q++)
         {
-            labels.TryAdd(id, (label.Key, null));
+            var rows = new SearchResult[nearest[q].Length];
+            for (var rank = 0; rank < rows.Length; rank++)
+            {
+                var (id, distance) = nearest[q][rank];
+                var (key, metadata) = read is not null && read.TryGetValue(id, out var fromTable) ? fromTable
+                    : image is not null && image.TryGetLabel(id, out var label) ? (label.Key, null) : (null, null);
+                rows[rank] = new SearchResult(firstQueryIndex + q, rank + 1, id, key, distance, metadata, Path);
+            }
+
+            results[q] = rows;
         }
 
-        return labels;
+        return results;
     }
 
     /// <summary>Checks a query like a stored vector (dimension, finite, not zero under cosine) and returns its norm.</summary>

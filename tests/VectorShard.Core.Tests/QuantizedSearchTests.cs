@@ -276,7 +276,60 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
         var stored = shard.Add(Enumerable.Range(0, 700).Select(i => new VectorInput($"r{i}", RandomData.Vector(random, dimension))).ToArray());
         var query = RandomData.Vector(random, dimension);
 
-        var queryBits = new ulong[SignBits.WordsFor(dimension)];
+        AssertRescoresTheFewestDifferingSigns(shard, stored, query, k, oversample);
+    }
+
+    [Theory]
+    [InlineData("random")]
+    [InlineData("ties")]
+    [InlineData("planted")]
+    public void Binary_UnderCosine_OnALargeShard_TakesTheSameCandidates_WhateverItsSampleOfCountsSays(string shape)
+    {
+        // 20,000 rows: the cut-off is sought among the rows at or below a bound from 2,048 evenly spaced rows
+        // (every ninth). "ties": 8 dimensions, so the rows at or below the bound overflow their room; "planted": the
+        // 16 sampled rows 0, 9, …, 135 share the query's signs (far from it all the same), so the bound is 0 and
+        // too few rows reach it, while 5 rows one sign away are the nearest.
+        const int k = 5;
+        const int oversample = 4;
+        var dimension = shape == "ties" ? 8 : 96;
+        var random = new Random(shape.Length);
+        var query = RandomData.Vector(random, dimension);
+        var rows = Enumerable.Range(0, 20_000).Select(_ => RandomData.Vector(random, dimension)).ToArray();
+        if (shape == "ties")
+        {
+            // No row among the first 12,000 has all the query's signs, so a list cut short at its room holds none.
+            foreach (var row in rows.Take(12_000).Where(row => row.Zip(query).All(pair => pair.First > 0 == pair.Second > 0)))
+            {
+                row[0] = -row[0];
+            }
+        }
+
+        if (shape == "planted")
+        {
+            for (var j = 0; j < 16; j++)
+            {
+                rows[9 * j] = query.Select(x => MathF.CopySign(0.1f + (float)random.NextDouble(), x)).ToArray();
+            }
+
+            for (var j = 0; j < 5; j++)
+            {
+                var near = (float[])query.Clone();
+                near[j] = -near[j] * 0.01f;
+                rows[1000 + 7 * j] = near;
+            }
+        }
+
+        using var shard = Shard.Create(MemoryShard.NewPath(), new ShardOptions(dimension, DistanceMetric.Cosine));
+        var stored = shard.Add(rows.Select((v, i) => new VectorInput($"r{i}", v)).ToArray());
+
+        AssertRescoresTheFewestDifferingSigns(shard, stored, query, k, oversample);
+    }
+
+    // The candidates are the k × oversample rows whose sign bits differ least from the query's, those at the cut-off
+    // count taken in the order stored; the answer is the exact top k among them (no 4-bit re-ranking below 5 × k).
+    private static void AssertRescoresTheFewestDifferingSigns(Shard shard, IReadOnlyList<VectorRecord> stored, float[] query, int k, int oversample)
+    {
+        var queryBits = new ulong[SignBits.WordsFor(query.Length)];
         SignBits.Encode(query, queryBits);
         int Differing(float[] vector)
         {
