@@ -67,6 +67,15 @@ public static class Contenders
         return new Contender(Batched(size, allCores), size, run, run is null ? binding : null, allCores ? Environment.ProcessorCount : 1);
     }
 
+    /// <summary>The same search measured apart, its calls one after another with nothing between them, so its data stays in cache.</summary>
+    public static Contender BackToBack(Contender c) =>
+        new(c.Name + ", back to back", c.BatchSize, c.Run, c.Unavailable, c.Threads)
+        {
+            Approximate = c.Approximate,
+            Quantized = c.Quantized,
+            BytesFraction = c.BytesFraction,
+        };
+
     /// <summary>
     /// What an application without VectorShard would write: read every row through ADO.NET
     /// (SqliteDataReader, GetFieldValue&lt;byte[]&gt;, copy to float[]) and compare in a plain loop, keeping the top k.
