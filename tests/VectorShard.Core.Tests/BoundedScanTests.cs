@@ -38,16 +38,23 @@ public sealed class BoundedScanTests : IDisposable
         var center = RandomData.Vector(random, dimension);
         var image = HardImage($"bounded-{metric}-{dimension}-{precision}", new ShardOptions(dimension, metric, Precision: precision), random,
             center, RowCount);
-        var queries = new[] { center, RandomData.Vector(random, dimension), RowOf(image, 1234) };
+        var queries = new[] { center, RandomData.Vector(random, dimension), RowOf(image, 1234), RowOf(image, 77), RandomData.Vector(random, dimension) };
         var norms = queries.Select(q => (float)Reference.Norm(q)).ToArray();
         foreach (var k in (int[])[1, 10, 150])
         {
-            // All three queries in one pass over the codes, and each alone.
-            var together = BoundedScan.Run(image, metric, queries, norms, k, float.PositiveInfinity, VectorKernels.Current);
+            // The first three queries in one pass over the codes, all five in one (on int8 query codes first, where the CPU
+            // has AVX-VNNI), and each alone.
+            var three = BoundedScan.Run(image, metric, queries[..3], norms[..3], k, float.PositiveInfinity, VectorKernels.Current);
+            var five = BoundedScan.Run(image, metric, queries, norms, k, float.PositiveInfinity, VectorKernels.Current);
             for (var q = 0; q < queries.Length; q++)
             {
                 var full = ImageScan.Run(image, metric, [queries[q]], [norms[q]], k, float.PositiveInfinity, VectorKernels.Current)[0];
-                AssertSame(full, together[q], $"query {q}, k={k}, three at once");
+                AssertSame(full, five[q], $"query {q}, k={k}, five at once");
+                if (q < 3)
+                {
+                    AssertSame(full, three[q], $"query {q}, k={k}, three at once");
+                }
+
                 AssertSame(full, BoundedScan.Run(image, metric, [queries[q]], [norms[q]], k, float.PositiveInfinity, VectorKernels.Current)[0],
                     $"query {q}, k={k}");
 

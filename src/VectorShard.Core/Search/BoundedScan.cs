@@ -176,16 +176,11 @@ public static class BoundedScan
     /// </summary>
     public const int NarrowMinQueries = 4;
 
-    /// <summary>
-    /// The longest rows whose batches run on int8 query codes first. Each row that passes their looser test costs a 16-bit
-    /// product of its own, and at 1536 components on seeded random unit vectors 1 in 30 rows passed: in the benchmark,
-    /// batches of 8 / 64 on 10,000 × 1536 took 0.35–0.49 / 0.29–0.46 ms a query that way against 0.32–0.41 / 0.25–0.32
-    /// on 16-bit codes alone (W1-only runs of 2026-11-27), while rows of 96 and 384 components gained 15–35%.
-    /// </summary>
-    public const int NarrowMaxDimension = 1024;
-
+    // Rows of any length the kernel's sums hold. At 1536 components (seeded Gaussian unit vectors) 1 in 30 rows passes the
+    // looser test and costs a 16-bit product of its own, and still batches of 8 / 64 took 0.309-0.315 / 0.217-0.220 ms a
+    // query against 0.325-0.337 / 0.257-0.261 on 16-bit codes alone (caches evicted, alternating runs).
     private static bool Narrows(int queries, int dimension) =>
-        Int8Codes.NarrowTiles && queries >= NarrowMinQueries && dimension <= Math.Min(NarrowMaxDimension, Int8Codes.NarrowMaxDimension);
+        Int8Codes.NarrowTiles && queries >= NarrowMinQueries && dimension <= Int8Codes.NarrowMaxDimension;
 
     // The queries' 16-bit codes, and their int8 codes (with their sums) where the pass tests on those first.
     private sealed record QueryCodes(short[] Wide, sbyte[]? Narrow, int[] NarrowSums);

@@ -326,15 +326,18 @@ public static class Int8Codes
         ref var q3 = ref Unsafe.Add(ref queries, q.Item4);
         TSums s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
         TSums s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
+        // The four rows are 4n contiguous bytes, read 4 × Width a step: the same share of the 4n bytes a prefetch distance
+        // further on, a line at a time, so that the next rows stream in while these are multiplied. At least 4n further:
+        // with 1536-byte rows the 4 KiB distance fell inside the next four, and 8 queries' tiles over 10,000 such rows
+        // from memory took 1.40 / 1.75 ms (int8 / 16-bit query codes) against 1.45-1.50 / 1.88-1.96.
+        ref var ahead = ref Unsafe.Add(ref r0, Math.Max(0, 4 * n - StreamPrefetch.Distance));
         var d = 0;
         for (; d + TSteps.Width <= n; d += TSteps.Width)
         {
-            // The four rows are 4n contiguous bytes, read 4 × Width a step: the same share of the 4n bytes a prefetch
-            // distance further on (the next rows), a line at a time, so that they stream in while these are multiplied.
-            StreamPrefetch.Ahead(ref Unsafe.Add(ref r0, 4 * d));
+            StreamPrefetch.Ahead(ref Unsafe.Add(ref ahead, 4 * d));
             if (TSteps.Width == 32)
             {
-                StreamPrefetch.Ahead(ref Unsafe.Add(ref r0, 4 * d + 64));
+                StreamPrefetch.Ahead(ref Unsafe.Add(ref ahead, 4 * d + 64));
             }
 
             var x0 = TSteps.Widen(ref r0, d);
