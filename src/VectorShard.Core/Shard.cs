@@ -26,9 +26,12 @@ public sealed class Shard : IDisposable
     // Started on the first bulk write to a WAL shard whose lock lets a second connection in.
     private WalCheckpointer? _checkpointer;
 
-    // Opened on the first search of a writable WAL shard in normal locking (null elsewhere), once per connection.
+    // How this connection learns of other connections' commits, settled on its first search: a writable WAL file in
+    // normal locking watches its wal-index header; a file locked exclusively has no other writer (it holds its lock from
+    // the first read on); anything else asks data_version.
     private WalIndexWatch? _walWatch;
-    private bool _walWatchTried;
+    private bool _othersLockedOut;
+    private bool _commitsWatched;
 
     private Shard(string path, bool readOnly, SqliteConnection connection, ShardHeader header)
     {
@@ -270,7 +273,7 @@ public sealed class Shard : IDisposable
                 _checkpointer?.Dispose();
                 _checkpointer = null;
                 _walWatch?.Dispose();
-                (_walWatch, _walWatchTried) = (null, false);
+                (_walWatch, _othersLockedOut, _commitsWatched) = (null, false, false);
                 _statements.Dispose();
                 _connection.Dispose();
                 _connection = Connect(Path, readOnly: false, create: false);
@@ -394,8 +397,8 @@ public sealed class Shard : IDisposable
     // header is as it was at the last check, nothing has been committed, and data_version is not asked.
     private VectorImage CurrentImage()
     {
-        var watch = WalWatch();
-        if (_image is not null && watch?.Unchanged() == true)
+        var watch = WatchCommits();
+        if (_image is not null && (_othersLockedOut || watch?.Unchanged() == true))
         {
             return _image;
         }
@@ -418,17 +421,19 @@ public sealed class Shard : IDisposable
         return _image;
     }
 
-    // The watch on the connection's wal-index: the connection read the file when it opened, so its -shm file is mapped.
-    private WalIndexWatch? WalWatch()
+    // The watch on the connection's wal-index, if it has one (see _walWatch): the connection read the file when it opened,
+    // so its -shm file is mapped, and an exclusive lock is held.
+    private WalIndexWatch? WatchCommits()
     {
-        if (!_walWatchTried)
+        if (!_commitsWatched && !IsInMemory)
         {
-            _walWatchTried = true;
-            var wal = !IsInMemory && !IsReadOnly && _connection.ScalarText("PRAGMA journal_mode") == "wal" &&
-                _connection.ScalarText("PRAGMA locking_mode") == "normal";
-            _walWatch = wal ? WalIndexWatch.TryOpen(Path) : null;
+            var locking = _connection.ScalarText("PRAGMA locking_mode");
+            _othersLockedOut = locking == "exclusive";
+            _walWatch = locking == "normal" && !IsReadOnly && _connection.ScalarText("PRAGMA journal_mode") == "wal"
+                ? WalIndexWatch.TryOpen(Path) : null;
         }
 
+        _commitsWatched = true;
         return _walWatch;
     }
 

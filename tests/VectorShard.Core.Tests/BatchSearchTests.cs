@@ -170,9 +170,34 @@ public sealed class BatchSearchTests : IDisposable
         Assert.Equal(["d", "b", "a"], Keys(mine));
         Assert.Equal(["d", "b", "a"], Keys(mine));
 
-        static IEnumerable<string?> Keys(Shard shard) => shard.Search([0, 0], new SearchOptions(5)).Select(r => r.Key);
-        static long Steps(Shard shard) => shard.Describe().StatementCache! is var stats ? stats.Hits + stats.Misses : 0;
     }
+
+    [Theory]
+    [InlineData(ShardProfile.Exclusive)]
+    [InlineData(ShardProfile.UltraFast)]
+    public void Image_OfAnExclusivelyLockedShard_IsNeverCheckedAgain(ShardProfile profile)
+    {
+        // The connection holds its lock from the first read on, so no other connection can commit.
+        using var shard = Shard.Create(_temp.File($"{profile}.vshard"), new ShardOptions(2, DistanceMetric.L2, profile));
+        shard.Add([new VectorInput("a", [5, 0])]);
+        Assert.Equal(["a"], Keys(shard));
+        var first = Steps(shard);
+        var describing = Steps(shard) - first;
+        var before = Steps(shard);
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(["a"], Keys(shard));
+        }
+
+        Assert.Equal(describing, Steps(shard) - before);
+        shard.Add([new VectorInput("b", [1, 0])]);
+        Assert.Equal(["b", "a"], Keys(shard));
+    }
+
+    private static IEnumerable<string?> Keys(Shard shard) => shard.Search([0, 0], new SearchOptions(5)).Select(r => r.Key);
+
+    // Statements stepped so far (Describe steps its own).
+    private static long Steps(Shard shard) => shard.Describe().StatementCache! is var stats ? stats.Hits + stats.Misses : 0;
 
     [Fact]
     public void Image_SurvivesAProfileChange()
