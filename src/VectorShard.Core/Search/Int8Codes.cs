@@ -196,6 +196,7 @@ public static class Int8Codes
     public static int NarrowMaxDimension => int.MaxValue / (255 * 127);
 
     /// <summary>Each query's sum of codes, which <see cref="DotRowsManyNarrow"/> takes: computed once for all the calls of a pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int[] SumsOfCodes(ReadOnlySpan<sbyte> queries, int queryCount, int dimension)
     {
         var sums = new int[queryCount];

@@ -288,6 +288,8 @@ public static class QuantizedScan
     }
 
     // The positions of chunk c's rows in the image (chunk × RowsPerChunk + row), which the prescans keep as candidates.
+    // A loop over every row of every chunk, so compiled fully optimized from the first call, not at tier 0.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ReadOnlySpan<long> Positions(VectorImage image, int c, long[] buffer)
     {
         var rows = buffer.AsSpan(0, image.GetChunk(c).Ids.Length);
