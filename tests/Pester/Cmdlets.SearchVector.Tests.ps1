@@ -311,6 +311,21 @@ Describe 'Search-Vector: the shard' {
         Remove-Vector $shard -Key near
         (Search-Vector $shard -Query 0, 0 -K 1).Key | Should -Be 'far'
     }
+
+    It 'sees vectors another process adds and removes between its searches, and nothing else changes its answers' {
+        # Between writes a search asks SQLite nothing: it compares the wal-index header in the -shm file, which every
+        # commit rewrites, so another process's commit must show there.
+        $path = New-TestShardPath 'shared'
+        $null = New-VectorShard -Path $path -Dimension 2 -Metric L2
+        Add-Vector $path -Vector 5, 5 -Key far
+        (Search-Vector $path -Query 0, 0 -K 2).Key | Should -Be 'far'
+        (Search-Vector $path -Query 0, 0 -K 2).Key | Should -Be 'far'
+        $null = Invoke-ModuleInChildPwsh "Add-Vector -Shard '$path' -Vector 1, 1 -Key near"
+        (Search-Vector $path -Query 0, 0 -K 2).Key | Should -Be 'near', 'far'
+        $null = Invoke-ModuleInChildPwsh "Remove-Vector -Shard '$path' -Key far -Confirm:`$false"
+        (Search-Vector $path -Query 0, 0 -K 2).Key | Should -Be 'near'
+        (Search-Vector $path -Query 0, 0 -K 2 -Quantization Binary).Key | Should -Be 'near'
+    }
 }
 
 Describe 'Search-Vector -Quantization' {
