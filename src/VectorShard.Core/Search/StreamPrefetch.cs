@@ -26,6 +26,42 @@ internal static class StreamPrefetch
         }
     }
 
+    /// <summary>
+    /// Brings the line <see cref="Distance"/> bytes past <paramref name="at"/> into L2 only (never faults; x86 only): for
+    /// loops that compute long enough per line that the L1 fill buffers, not the arithmetic, would hold them back.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void AheadToL2<T>(ref T at)
+    {
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch1((byte*)Unsafe.AsPointer(ref at) + Distance);
+        }
+    }
+
+    /// <summary>Where a kernel generic over it prefetches: <see cref="IntoL1"/> or <see cref="IntoL2"/>, chosen once per call.</summary>
+    public interface ITarget
+    {
+        /// <summary>Prefetches the line <see cref="Distance"/> bytes past <paramref name="at"/>.</summary>
+        static abstract void Ahead<T>(ref T at);
+    }
+
+    /// <summary><see cref="StreamPrefetch.Ahead"/>.</summary>
+    public readonly struct IntoL1 : ITarget
+    {
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Ahead<T>(ref T at) => StreamPrefetch.Ahead(ref at);
+    }
+
+    /// <summary><see cref="AheadToL2"/>.</summary>
+    public readonly struct IntoL2 : ITarget
+    {
+        /// <inheritdoc />
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Ahead<T>(ref T at) => AheadToL2(ref at);
+    }
+
     /// <summary>Brings every line of <paramref name="data"/> into L1 (never faults; x86 only).</summary>
     public static unsafe void Lines<T>(ReadOnlySpan<T> data)
     {
