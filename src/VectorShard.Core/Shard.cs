@@ -393,8 +393,9 @@ public sealed class Shard : IDisposable
             Math.Max(1, walBytes / 4));
     }
 
-    // The image, rebuilt when another connection (another process) has written since it was read. While the wal-index
-    // header is as it was at the last check, nothing has been committed, and data_version is not asked.
+    // The image, rebuilt when another connection (another process) has written since it was read. data_version is not
+    // asked while the wal-index header is as it was at the last check (nothing has been committed), nor ever again once
+    // the image is read where this connection locks others out.
     private VectorImage CurrentImage()
     {
         var watch = WatchCommits();
@@ -421,8 +422,8 @@ public sealed class Shard : IDisposable
         return _image;
     }
 
-    // The watch on the connection's wal-index, if it has one (see _walWatch): the connection read the file when it opened,
-    // so its -shm file is mapped, and an exclusive lock is held.
+    // The watch on the connection's wal-index, if it has one (see _walWatch). The connection read the file when it opened:
+    // in WAL mode its -shm file exists and stays while the connection is open, and an exclusive lock is already held.
     private WalIndexWatch? WatchCommits()
     {
         if (!_commitsWatched && !IsInMemory)
