@@ -169,7 +169,7 @@ Describe 'Get-VectorShard: what it reports' {
     It 'shows the format version, a size that grows, and that it is not a bare reference' {
         $shard = New-TestShard -Dimension 64 -Metric L2
         $info = Get-VectorShard $shard.Path
-        $info.FormatVersion | Should -Be 1
+        $info.FormatVersion | Should -Be 2
         $info.IsReference | Should -BeFalse
         $info.IsInMemory | Should -BeFalse
         $before = $info.SizeBytes

@@ -17,7 +17,7 @@ Describe 'New-VectorShard: a shard file' {
         $shard.Workload.Kind | Should -Be ([VectorShard.WorkloadKind]::None)
         $shard.Count | Should -Be 0
         $shard.Version | Should -Be 0
-        $shard.FormatVersion | Should -Be 1
+        $shard.FormatVersion | Should -Be 2
         $shard.SizeBytes | Should -BeGreaterThan 0
         $shard.Pragmas.JournalMode | Should -Be 'wal'
         $shard.Pragmas.Synchronous | Should -Be 'FULL'

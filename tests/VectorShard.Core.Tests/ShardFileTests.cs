@@ -100,6 +100,60 @@ public sealed class ShardFileTests : IDisposable
     }
 
     [Fact]
+    public void FormatOneFile_KeepsItsUniqueKeyColumn_AndTakesUpsertsDuplicatesAndLookups()
+    {
+        // Format 1 kept keys unique by a UNIQUE column; the file is rebuilt that way from a new shard's rows.
+        var path = NewShardFile("format1.vshard");
+        RawSqlite.Execute(path, """
+            CREATE TABLE v1 (id INTEGER PRIMARY KEY, key TEXT UNIQUE, vector BLOB NOT NULL, norm REAL NOT NULL, metadata TEXT,
+                created_at INTEGER NOT NULL, shard_version INTEGER NOT NULL);
+            INSERT INTO v1 SELECT * FROM vectors;
+            DROP TABLE vectors;
+            ALTER TABLE v1 RENAME TO vectors;
+            PRAGMA user_version = 1;
+            """);
+
+        using (var shard = Shard.Open(path))
+        {
+            Assert.Equal(1, shard.Describe().FormatVersion);
+            var a = shard.GetByKeys(["a"]).Single();
+            var replaced = shard.Add([new VectorInput("a", [2, 0, 0]), new VectorInput(null, [0, 2, 0]), new VectorInput(null, [0, 0, 2])],
+                replaceExisting: true);
+            Assert.Equal(a.Id, replaced[0].Id);
+            Assert.Equal([2f, 0, 0], shard.GetByKeys(["a"]).Single().Vector);
+            ShardAssert.Throws("DuplicateKey", ShardErrorCategory.ResourceExists, () => shard.Add([new VectorInput("b", [1, 1, 1])]));
+            Assert.Equal(5, shard.Describe().Count);
+        }
+
+        Assert.Equal(1, RawSqlite.Scalar(path, "PRAGMA user_version"));
+    }
+
+    [Fact]
+    public void CurrentFormat_IndexesKeysButNotRowsWithoutOne_AndLooksKeysUpThroughIt()
+    {
+        var path = NewShardFile("keys.vshard");
+        using (var shard = Shard.Open(path))
+        {
+            shard.Add([new VectorInput(null, [1, 1, 0]), new VectorInput(null, [1, 1, 1])]);
+            var replaced = shard.Add([new VectorInput("c", [0, 0, 3]), new VectorInput(null, [3, 0, 0])], replaceExisting: true);
+            Assert.Equal(shard.GetByKeys(["c"]).Single().Id, replaced[0].Id);
+            ShardAssert.Throws("DuplicateKey", ShardErrorCategory.ResourceExists, () => shard.Add([new VectorInput("a", [1, 1, 1])]));
+            Assert.Equal(6, shard.Describe().Count);
+        }
+
+        // The key index leaves rows without a key out, and a lookup by key searches it.
+        using var connection = RawSqlite.Open(path);
+        using (var definition = connection.CreateCommand())
+        {
+            definition.CommandText = $"SELECT sql FROM sqlite_schema WHERE name = '{ShardSchema.KeyIndex}'";
+            Assert.EndsWith("WHERE key IS NOT NULL", (string)definition.ExecuteScalar()!, StringComparison.Ordinal);
+        }
+
+        Assert.Contains(ShardIndexes.Explain(connection, "SELECT id FROM vectors WHERE key = ?1", ["c"]),
+            step => step.Contains(ShardSchema.KeyIndex, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Open_CurrentFormat_IsAccepted()
     {
         var path = NewShardFile("current.vshard");

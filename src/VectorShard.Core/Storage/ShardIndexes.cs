@@ -5,11 +5,14 @@ namespace VectorShard.Core.Storage;
 /// <summary>Creates and drops a shard's managed indexes to match its <see cref="IndexPlan"/>, and reads back those present.</summary>
 public static class ShardIndexes
 {
-    /// <summary>The names of the explicitly created indexes in the file (not SQLite's automatic ones), sorted.</summary>
+    /// <summary>
+    /// The names of the explicitly created indexes in the file, sorted: not SQLite's automatic ones, nor the table's own
+    /// key index (<see cref="ShardSchema.KeyIndex"/>, an automatic one before format 2).
+    /// </summary>
     public static string[] Present(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name";
+        command.CommandText = $"SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND name <> '{ShardSchema.KeyIndex}' ORDER BY name";
         using var reader = command.ExecuteReader();
         var names = new List<string>();
         while (reader.Read())

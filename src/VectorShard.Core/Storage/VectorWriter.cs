@@ -14,11 +14,12 @@ public static class VectorWriter
         """;
 
     // An upsert keeps the row id, so references to it stay valid. It returns the id, as an update does not
-    // set last_insert_rowid; a plain insert reads that instead, as RETURNING costs a fifth of the insert.
+    // set last_insert_rowid; a plain insert reads that instead, as RETURNING costs a fifth of the insert. The conflict
+    // target carries the partial key index's WHERE (format 2), which SQLite also matches to format 1's UNIQUE column.
     private const string Upsert = Insert + """
 
-        ON CONFLICT (key) DO UPDATE SET vector = excluded.vector, norm = excluded.norm, metadata = excluded.metadata,
-            created_at = excluded.created_at, shard_version = excluded.shard_version
+        ON CONFLICT (key) WHERE key IS NOT NULL DO UPDATE SET vector = excluded.vector, norm = excluded.norm,
+            metadata = excluded.metadata, created_at = excluded.created_at, shard_version = excluded.shard_version
         RETURNING id
         """;
 
