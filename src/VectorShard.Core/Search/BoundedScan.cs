@@ -125,12 +125,9 @@ public static class BoundedScan
         var threads = ChunkPartition.Threads((long)image.Count * dimension * (queries.Length + 1) / 2, image.ChunkCount, maxThreads);
         var parts = metric switch
         {
-            DistanceMetric.L2 => Prescan(image, tests.Select(b => new L2Bounds(b.Norm, b.Scale, b.Error, rounding)).ToArray(),
-                wide.Select(b => new L2Bounds(b.Norm, b.Scale, b.Error, rounding)).ToArray(), codes, k, limit, threads),
-            DistanceMetric.Cosine => Prescan(image, tests.Select(b => new CosineBounds(b.Norm, b.Scale, b.Error, rounding)).ToArray(),
-                wide.Select(b => new CosineBounds(b.Norm, b.Scale, b.Error, rounding)).ToArray(), codes, k, limit, threads),
-            _ => Prescan(image, tests.Select(b => new DotBounds(b.Norm, b.Scale, b.Error, rounding)).ToArray(),
-                wide.Select(b => new DotBounds(b.Norm, b.Scale, b.Error, rounding)).ToArray(), codes, k, limit, threads),
+            DistanceMetric.L2 => Prescan(image, tests, wide, b => new L2Bounds(b.Norm, b.Scale, b.Error, rounding), codes, k, limit, threads),
+            DistanceMetric.Cosine => Prescan(image, tests, wide, b => new CosineBounds(b.Norm, b.Scale, b.Error, rounding), codes, k, limit, threads),
+            _ => Prescan(image, tests, wide, b => new DotBounds(b.Norm, b.Scale, b.Error, rounding), codes, k, limit, threads),
         };
         ArrayPool<short>.Shared.Return(wideCodes);
         if (narrowCodes is not null)
@@ -188,12 +185,18 @@ public static class BoundedScan
     // The queries' 16-bit codes, and their int8 codes (with their sums) where the pass tests on those first.
     private sealed record QueryCodes(short[] Wide, sbyte[]? Narrow, int[] NarrowSums);
 
-    // tests[q] bounds rows from the dot products the pass computes (of int8 query codes where codes.Narrow is set), bounds[q]
-    // from 16-bit ones: the candidates offered are bounded by the latter.
-    private static (TopK Upper, List<(long Position, float Lower)> Candidates)[][] Prescan<TBounds>(VectorImage image, TBounds[] tests,
-        TBounds[] bounds, QueryCodes codes, int k, float limit, int threads)
-        where TBounds : struct, IRowBounds =>
-        ChunkPartition.Run(image.ChunkCount, threads, (first, end) => Prescan(image, tests, bounds, codes, k, limit, first, end));
+    // tests[q] bounds rows from the dot products the pass computes (of int8 query codes where codes.Narrow is set), wide[q]
+    // from 16-bit ones: the candidates offered are bounded by the latter. Each becomes the metric's bounds by make, once
+    // where both are the same.
+    private static (TopK Upper, List<(long Position, float Lower)> Candidates)[][] Prescan<TBounds>(VectorImage image,
+        (float Norm, float Scale, ErrorBound Error)[] tests, (float Norm, float Scale, ErrorBound Error)[] wide,
+        Func<(float Norm, float Scale, ErrorBound Error), TBounds> make, QueryCodes codes, int k, float limit, int threads)
+        where TBounds : struct, IRowBounds
+    {
+        var bounds = wide.Select(make).ToArray();
+        var testBounds = ReferenceEquals(tests, wide) ? bounds : tests.Select(make).ToArray();
+        return ChunkPartition.Run(image.ChunkCount, threads, (first, end) => Prescan(image, testBounds, bounds, codes, k, limit, first, end));
+    }
 
     // Chunks [first, end), for each query: the k smallest upper bounds (by position), and every row whose lower bound was
     // within the k-th smallest upper bound when it was read.
@@ -381,7 +384,6 @@ public static class BoundedScan
         upper.Add(position, upperBound);
         return MathF.Min(limit, upper.Bound);
     }
-
 
     // A row's distance bounds, in its metric's ranking form, from dot = Σ query code × row code, its scale, residual
     // and norm: q·x = dot × scale × queryScale within error.Of(scale, residual, norm), plus rounding × ‖q‖‖x‖.
