@@ -460,16 +460,9 @@ public sealed class Shard : IDisposable
     // Changes whenever another connection commits to the file (never for this connection's own commits).
     private long DataVersion()
     {
-        var statement = _statements.GetRaw("PRAGMA data_version");
-        try
-        {
-            statement.Step();
-            return statement.Int64(0);
-        }
-        finally
-        {
-            statement.Reset();
-        }
+        using var lease = _statements.GetRaw("PRAGMA data_version");
+        lease.Statement.Step();
+        return lease.Statement.Int64(0);
     }
 
     private static SqliteConnection Connect(string path, bool readOnly, bool create)

@@ -34,14 +34,22 @@ public sealed class StatementCacheTests
         connection.Open();
         using var cache = new StatementCache(connection, capacity: 2);
 
-        var raw = cache.GetRaw("SELECT 41 + 1");
+        RawStatement raw;
+        using (var lease = cache.GetRaw("SELECT 41 + 1"))
+        {
+            raw = lease.Statement;
+            Assert.True(raw.Step());
+            Assert.Equal(42L, raw.Int64(0));
+        }
+
+        // The lease reset it: it runs again from the start.
+        Assert.Same(raw, cache.GetRaw("SELECT 41 + 1").Statement);
         Assert.True(raw.Step());
         Assert.Equal(42L, raw.Int64(0));
         raw.Reset();
-        Assert.Same(raw, cache.GetRaw("SELECT 41 + 1"));
         Assert.Equal(42L, cache.Get("SELECT 41 + 1").ExecuteScalar()); // a command, not the raw statement
         cache.GetRaw("SELECT 2");                                          // evicts the raw SELECT 41 + 1
-        Assert.NotSame(raw, cache.GetRaw("SELECT 41 + 1"));
+        Assert.NotSame(raw, cache.GetRaw("SELECT 41 + 1").Statement);
 
         Assert.Equal(new StatementCacheStats(1, 4, 2, 2), cache.Stats);
     }

@@ -21,36 +21,30 @@ public static class ExactScan
         // A float16 BLOB is decoded into this one buffer, row by row.
         var decoded = header.Precision == StoragePrecision.Float16 ? new float[header.Dimension] : [];
         var (sql, parameters) = Query(metric, queryNorm, maxDistance, filter, createdAfter);
-        var statement = statements.GetRaw(sql);
-        var best = new TopK(k);
-        try
+        using var lease = statements.GetRaw(sql);
+        var statement = lease.Statement;
+        for (var i = 0; i < parameters.Count; i++)
         {
-            for (var i = 0; i < parameters.Count; i++)
+            switch (parameters[i])
             {
-                switch (parameters[i])
-                {
-                    case string s: statement.Bind(i + 1, s); break;
-                    case long l: statement.Bind(i + 1, l); break;
-                    case double d: statement.Bind(i + 1, d); break;
-                    default: statement.Bind(i + 1, (string?)null); break;
-                }
-            }
-
-            var limit = DistanceFunction.RankingLimit(metric, maxDistance);
-            while (statement.Step())
-            {
-                var vector = VectorBlob.AsFloats(statement.Blob(1), header.Precision, decoded);
-                var score = DistanceFunction.Score(metric, query, vector);
-                var distance = DistanceFunction.FromScore(metric, score, queryNorm, (float)statement.Double(2));
-                if (distance <= limit && distance <= best.Bound)
-                {
-                    best.Add(statement.Int64(0), distance);
-                }
+                case string s: statement.Bind(i + 1, s); break;
+                case long l: statement.Bind(i + 1, l); break;
+                case double d: statement.Bind(i + 1, d); break;
+                default: statement.Bind(i + 1, (string?)null); break;
             }
         }
-        finally
+
+        var best = new TopK(k);
+        var limit = DistanceFunction.RankingLimit(metric, maxDistance);
+        while (statement.Step())
         {
-            statement.Reset();
+            var vector = VectorBlob.AsFloats(statement.Blob(1), header.Precision, decoded);
+            var score = DistanceFunction.Score(metric, query, vector);
+            var distance = DistanceFunction.FromScore(metric, score, queryNorm, (float)statement.Double(2));
+            if (distance <= limit && distance <= best.Bound)
+            {
+                best.Add(statement.Int64(0), distance);
+            }
         }
 
         return DistanceFunction.Finish(metric, best);

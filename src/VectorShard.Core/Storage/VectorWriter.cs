@@ -39,49 +39,43 @@ public static class VectorWriter
         using var transaction = statements.BeginTransaction();
         var version = ShardSchema.ReadVersion(statements);
         // Raw API: the vector binds straight from its float span, with no byte[] per row.
-        var insert = statements.GetRaw(replaceExisting ? Upsert : Insert);
-        try
+        // Cached for the next batch; the lease resets it also when a row failed, or it would hold the transaction open.
+        using var lease = statements.GetRaw(replaceExisting ? Upsert : Insert);
+        var insert = lease.Statement;
+        var halves = header.Precision == StoragePrecision.Float16 ? new Half[header.Dimension] : null;
+        for (var i = 0; i < batch.Count; i++)
         {
-            var halves = header.Precision == StoragePrecision.Float16 ? new Half[header.Dimension] : null;
-            for (var i = 0; i < batch.Count; i++)
+            var row = batch[i];
+            version++;
+            insert.Bind(1, row.Key);
+            var blob = halves is null ? VectorBlob.AsBytes(row.Vector) : VectorBlob.EncodeHalves(row.Vector, halves);
+            insert.Bind(2, blob);
+            insert.Bind(3, (double)norms[i]);
+            insert.Bind(4, metadata[i]);
+            insert.Bind(5, createdMicros);
+            insert.Bind(6, version);
+            long id;
+            try
             {
-                var row = batch[i];
-                version++;
-                insert.Bind(1, row.Key);
-                var blob = halves is null ? VectorBlob.AsBytes(row.Vector) : VectorBlob.EncodeHalves(row.Vector, halves);
-                insert.Bind(2, blob);
-                insert.Bind(3, (double)norms[i]);
-                insert.Bind(4, metadata[i]);
-                insert.Bind(5, createdMicros);
-                insert.Bind(6, version);
-                long id;
-                try
+                if (insert.Step())
                 {
-                    if (insert.Step())
-                    {
-                        id = insert.Int64(0);
-                        insert.Step();
-                    }
-                    else
-                    {
-                        id = insert.LastInsertRowId();
-                    }
+                    id = insert.Int64(0);
+                    insert.Step();
                 }
-                catch (SqliteException e) when (e.SqliteExtendedErrorCode == 2067 /* SQLITE_CONSTRAINT_UNIQUE */)
+                else
                 {
-                    throw ShardErrors.DuplicateKey(row.Key!);
+                    id = insert.LastInsertRowId();
                 }
-
-                insert.Reset();
-                // The record shows the vector and metadata as stored (half-rounded; dates as ISO text), as a later read would.
-                var stored = halves is null ? row.Vector : VectorBlob.ToFloats(blob, StoragePrecision.Float16);
-                records[i] = new VectorRecord(id, row.Key, stored, norms[i], MetadataJson.Parse(metadata[i]), createdAt, version, path);
             }
-        }
-        finally
-        {
-            // Cached for the next batch: reset also when a row failed, or it would hold the transaction open.
+            catch (SqliteException e) when (e.SqliteExtendedErrorCode == 2067 /* SQLITE_CONSTRAINT_UNIQUE */)
+            {
+                throw ShardErrors.DuplicateKey(row.Key!);
+            }
+
             insert.Reset();
+            // The record shows the vector and metadata as stored (half-rounded; dates as ISO text), as a later read would.
+            var stored = halves is null ? row.Vector : VectorBlob.ToFloats(blob, StoragePrecision.Float16);
+            records[i] = new VectorRecord(id, row.Key, stored, norms[i], MetadataJson.Parse(metadata[i]), createdAt, version, path);
         }
 
         ShardSchema.WriteVersion(statements, version);
