@@ -73,13 +73,7 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(31)]
-    [InlineData(32)]
-    [InlineData(33)]
-    [InlineData(96)]
-    [InlineData(100)]
-    [InlineData(1536)]
+    [MemberData(nameof(TileLengths))]
     public void DotRowsMany_OfWideQueries_EqualsTheScalarSumOfEveryPair(int length)
     {
         var random = new Random(length);
@@ -89,6 +83,9 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
         AssertEveryPairsSum(length, i => queries[i], rows, (queryCount, rowCount, results) =>
             Int8Codes.DotRowsMany(queries.AsSpan(0, queryCount * length), queryCount, rows.AsSpan(0, rowCount * length), length, results));
     }
+
+    // Row lengths for the tile kernels: shorter than a step, a step and either side of one, several steps with a tail, W1's.
+    public static TheoryData<int> TileLengths() => new() { 1, 31, 32, 33, 96, 100, 1536 };
 
     // Up to nine queries and nine rows (whole tiles of four by four, short ones on either side, a single query): every
     // result the kernel writes equals the scalar sum of its query's and row's products.
@@ -110,13 +107,7 @@ public sealed class QuantizedSearchTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(31)]
-    [InlineData(32)]
-    [InlineData(33)]
-    [InlineData(96)]
-    [InlineData(100)]
-    [InlineData(1536)]
+    [MemberData(nameof(TileLengths))]
     public void DotRowsManyNarrow_OfInt8Queries_EqualsTheScalarSumOfEveryPair(int length)
     {
         if (!Int8Codes.NarrowTiles)
