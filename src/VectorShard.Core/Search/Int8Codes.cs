@@ -202,10 +202,15 @@ public static class Int8Codes
         var sums = new int[queryCount];
         for (var q = 0; q < queryCount; q++)
         {
+            // Summed in a local: adding into sums[q] stored and reloaded it every component (a batch of 8 at 1536
+            // components spent 2% of its time here).
+            var sum = 0;
             foreach (var code in queries.Slice(q * dimension, dimension))
             {
-                sums[q] += code;
+                sum += code;
             }
+
+            sums[q] = sum;
         }
 
         return sums;

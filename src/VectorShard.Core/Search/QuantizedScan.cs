@@ -83,16 +83,27 @@ public static class QuantizedScan
     /// its id, so rescoring needs no id lookup (a cache miss or two each from memory), and candidates are read in image
     /// order, which is kinder to the prefetchers than rank order.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (long Id, float Distance)[] Rescore(VectorImage image, DistanceMetric metric, float[] query, float queryNorm,
         ReadOnlySpan<long> candidates, int k, float limit, VectorKernel kernel)
+    {
+        var best = new TopK(k);
+        RescoreInto(best, image, metric, query, queryNorm, candidates, limit, kernel);
+        return DistanceFunction.Finish(metric, best);
+    }
+
+    /// <summary>
+    /// <see cref="Rescore"/> into <paramref name="best"/>, which keeps ids and distances in ranking form (squared for L2),
+    /// so that candidates can be rescored in several rounds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RescoreInto(TopK best, VectorImage image, DistanceMetric metric, float[] query, float queryNorm,
+        ReadOnlySpan<long> candidates, float limit, VectorKernel kernel)
     {
         var positions = RentInImageOrder(candidates);
         var ordered = positions.AsSpan(0, candidates.Length);
 
         // No large new arrays: a search's first touch of fresh heap memory is a page fault (tens of µs on a VM), which
         // cost W1's 4-bit search about 0.04 ms per query for a row buffer that float32 rows do not even use.
-        var best = new TopK(k);
         Span<float> score = stackalloc float[BlockLayout.Rows];
         var row = ArrayPool<float>.Shared.Rent(image.Dimension);
         var scoredBlock = -1L;
@@ -141,7 +152,6 @@ public static class QuantizedScan
 
         ArrayPool<float>.Shared.Return(row);
         ArrayPool<long>.Shared.Return(positions);
-        return DistanceFunction.Finish(metric, best);
     }
 
     // A pooled array whose first candidates.Length elements are the candidates' positions, ascending (to be returned to the pool).
