@@ -89,7 +89,7 @@ public static class Report
             if (result.BackToBack is { } b2b)
             {
                 md.AppendLine().AppendLine(Inv, $"Back to back: each of these contenders measured on its own, its calls one right after another, so what it " +
-                    $"reads stays in cache (in the rounds above, every other contender and a probe pass over 256 MiB run between two calls). " +
+                    $"reads stays in cache (in the rounds above, every other contender and a probe pass over {BandwidthProbe.Sampler.EvictionBytes >> 20} MiB run between two calls). " +
                     $"A steady stream of queries on one shard that fits in cache runs like this; the issue's W1 reference figures were taken " +
                     $"so. Cache-resident bandwidth (fastest of 20 passes one after another over the same copy): {b2b.CacheResidentGBps:F1} GB/s " +
                     $"→ lower bound per exact query **{Ms(b2b.BoundSeconds)} ms**.").AppendLine();
