@@ -152,8 +152,9 @@ public static class BoundedScan
     }
 
     // The k nearest of the candidates. The k rows of smallest upper bound are rescored first: the k-th of their exact
-    // distances bounds the k-th nearest at least as tightly as the k-th upper bound does (each of those rows lies within
-    // its own), and usually about a margin tighter, so fewer of the other candidates have a lower bound within it.
+    // distances bounds the k-th nearest at least as tightly as the k-th upper bound does (each row's exact distance is
+    // within its own upper bound), and usually about a margin tighter, so fewer of the other candidates have a lower
+    // bound within it.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (long Id, float Distance)[] Rescore(VectorImage image, DistanceMetric metric, float[] query, float queryNorm, TopK upper,
         List<(long Position, float Lower)> candidates, int k, float limit, VectorKernel kernel)
