@@ -176,12 +176,12 @@ public sealed class BoundedScanTests : IDisposable
     [Fact]
     public void Run_OnTwoThreads_GivesTheSameAnswer()
     {
-        // Enough codes (over 16 MiB) that the prescan splits across threads.
+        // Enough codes (over ChunkPartition.ParallelThresholdBytes) that the prescan splits across threads, in runs.
         const int dimension = 512;
         var random = new Random(5);
         var center = RandomData.Vector(random, dimension);
         var image = HardImage("bounded-threads", new ShardOptions(dimension, DistanceMetric.L2, Profile: ShardProfile.UltraFast), random, center,
-            36_000);
+            (int)(ChunkPartition.ParallelThresholdBytes / dimension) + 2_000);
         Assert.True(ChunkPartition.Threads((long)image.Count * dimension, image.ChunkCount, 2) == 2, "the prescan should split");
         var norm = (float)Reference.Norm(center);
         var full = ImageScan.Run(image, DistanceMetric.L2, [center], [norm], 20, float.PositiveInfinity, VectorKernels.Current, maxThreads: 1)[0];

@@ -215,19 +215,21 @@ public static class BoundedScan
     {
         var bounds = wide.Select(make).ToArray();
         var testBounds = ReferenceEquals(tests, wide) ? bounds : tests.Select(make).ToArray();
-        return ChunkPartition.Run(image.ChunkCount, threads, (first, end) => Prescan(image, testBounds, bounds, codes, k, limit, first, end));
+        return ChunkPartition.Run(image.ChunkCount, threads,
+            () => Enumerable.Range(0, bounds.Length).Select(_ => (Upper: new TopK(k), Candidates: new List<(long Position, float Lower)>())).ToArray(),
+            (found, first, end) => Prescan(image, testBounds, bounds, codes, limit, found, first, end));
     }
 
-    // Chunks [first, end), for each query: the k smallest upper bounds (by position), and every row whose lower bound was
-    // within the k-th smallest upper bound when it was read.
+    // Chunks [first, end) into a thread's findings for each query: the k smallest upper bounds (by position), and every row
+    // whose lower bound was within the k-th smallest upper bound when it was read.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (TopK Upper, List<(long Position, float Lower)> Candidates)[] Prescan<TBounds>(VectorImage image, TBounds[] tests,
-        TBounds[] bounds, QueryCodes codes, int k, float limit, int first, int end)
+    private static void Prescan<TBounds>(VectorImage image, TBounds[] tests, TBounds[] bounds, QueryCodes codes, float limit,
+        (TopK Upper, List<(long Position, float Lower)> Candidates)[] found, int first, int end)
         where TBounds : struct, IRowBounds
     {
         var queries = bounds.Length;
-        var found = Enumerable.Range(0, queries).Select(_ => (Upper: new TopK(k), Candidates: new List<(long Position, float Lower)>())).ToArray();
-        var thresholds = Enumerable.Repeat(limit, queries).ToArray();
+        // Where the thread's earlier runs left them (Offer keeps each at the smaller of the limit and the k-th upper bound).
+        var thresholds = found.Select(f => MathF.Min(limit, f.Upper.Bound)).ToArray();
         var dimension = image.Dimension;
         var sliceRows = Math.Min(image.RowsPerChunk, Math.Max(BlockLayout.Rows, MaxDotsPerCall / queries / BlockLayout.Rows * BlockLayout.Rows));
         var dots = ArrayPool<int>.Shared.Rent(queries * sliceRows);
@@ -269,7 +271,6 @@ public static class BoundedScan
         }
 
         ArrayPool<int>.Shared.Return(dots);
-        return found;
     }
 
     // One query's bounds over one chunk's rows (positions start onwards), 16 rows a step; returns the threshold after

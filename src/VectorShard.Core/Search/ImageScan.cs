@@ -35,8 +35,8 @@ public static class ImageScan
 
     /// <summary>
     /// For each query, its k nearest (id, distance) within <paramref name="maxDistance"/>, nearest first.
-    /// A large image is split into contiguous runs of chunks scanned by up to <paramref name="maxThreads"/>
-    /// threads (0: one per core), each with its own top-k, merged at the end.
+    /// A large image is split into runs of chunks scanned by up to <paramref name="maxThreads"/> threads (0: one per
+    /// core; see <see cref="ChunkPartition"/>), each with its own top-k, merged at the end.
     /// </summary>
     public static (long Id, float Distance)[][] Run(VectorImage image, DistanceMetric metric, IReadOnlyList<float[]> queries,
         IReadOnlyList<float> queryNorms, int k, float maxDistance, VectorKernel kernel, int maxThreads = 0)
@@ -51,8 +51,8 @@ public static class ImageScan
 
         var limit = DistanceFunction.RankingLimit(metric, maxDistance);
         var threads = ChunkPartition.Threads((long)image.Count * dimension * sizeof(float), image.ChunkCount, maxThreads);
-        var partial = ChunkPartition.Run(image.ChunkCount, threads,
-            (first, end) => ScanChunks(image, metric, packed, queries.Count, queryNorms, k, limit, kernel, first, end));
+        var partial = ChunkPartition.Run(image.ChunkCount, threads, () => Enumerable.Range(0, queries.Count).Select(_ => new TopK(k)).ToArray(),
+            (best, first, end) => ScanChunks(image, metric, packed, queries.Count, queryNorms, limit, kernel, best, first, end));
         var best = partial[0];
         foreach (var other in partial.Skip(1))
         {
@@ -66,13 +66,12 @@ public static class ImageScan
         return best.Select(top => DistanceFunction.Finish(metric, top)).ToArray();
     }
 
-    // One thread's share: chunks [first, end) against every query.
+    // A run of chunks [first, end) against every query, into the thread's top-k of each.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static TopK[] ScanChunks(VectorImage image, DistanceMetric metric, float[] packed, int queryCount,
-        IReadOnlyList<float> queryNorms, int k, float limit, VectorKernel kernel, int first, int end)
+    private static void ScanChunks(VectorImage image, DistanceMetric metric, float[] packed, int queryCount,
+        IReadOnlyList<float> queryNorms, float limit, VectorKernel kernel, TopK[] best, int first, int end)
     {
         var dimension = image.Dimension;
-        var best = Enumerable.Range(0, queryCount).Select(_ => new TopK(k)).ToArray();
 
         // Queries split into near-equal groups of at most QueryGroup, so that e.g. 65 is 33 + 32, not 64 + 1.
         var groupCount = (queryCount + QueryGroup - 1) / QueryGroup;
@@ -147,7 +146,6 @@ public static class ImageScan
         }
 
         ArrayPool<float>.Shared.Return(scores);
-        return best;
     }
 
     private static float NormGap((float Min, float Max) range, float queryNorm) =>

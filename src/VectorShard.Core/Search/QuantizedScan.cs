@@ -64,7 +64,7 @@ public static class QuantizedScan
                 SearchQuantization.Int4 => Int4Prescan(image, metric, queries[q], queryNorms[q], keep),
                 _ => Int8Prescan(image, metric, queries[q], queryNorms[q], keep),
             };
-            var partial = ChunkPartition.Run(image.ChunkCount, threads, prescan);
+            var partial = ChunkPartition.Run(image.ChunkCount, threads, () => new TopK(keep), prescan);
             for (var t = 1; t < partial.Length; t++)
             {
                 partial[0].Merge(partial[t]);
@@ -207,7 +207,7 @@ public static class QuantizedScan
     }
 
     // A prescan over int8 codes: q·v ≈ scaleQ × scaleV × Σ codeQ·codeV.
-    private static Func<int, int, TopK> Int8Prescan(VectorImage image, DistanceMetric metric, float[] query, float queryNorm, int keep)
+    private static Action<TopK, int, int> Int8Prescan(VectorImage image, DistanceMetric metric, float[] query, float queryNorm, int keep)
     {
         var codes = ArrayPool<sbyte>.Shared.Rent(image.Dimension);
         var queryScale = Int8Codes.Quantize(query, codes.AsSpan(0, image.Dimension));
@@ -218,21 +218,20 @@ public static class QuantizedScan
     }
 
     // A prescan over 4-bit codes: the same estimate as int8, from half the bytes.
-    private static Func<int, int, TopK> Int4Prescan(VectorImage image, DistanceMetric metric, float[] query, float queryNorm, int keep)
+    private static Action<TopK, int, int> Int4Prescan(VectorImage image, DistanceMetric metric, float[] query, float queryNorm, int keep)
     {
         var prepared = Int4Codes.PrepareQuery(query);
         return IntegerPrescan(image, metric, SearchQuantization.Int4, prepared.Scale, queryNorm, keep,
             (rows, dots) => Int4Codes.DotRows(prepared, rows, dots));
     }
 
-    // A prescan of chunks [first, end) over integer codes of one kind: a chunk's dot products in one kernel
-    // call, turned into scores and filtered a vector of rows at a time.
-    private static Func<int, int, TopK> IntegerPrescan(VectorImage image, DistanceMetric metric, SearchQuantization kind, float queryScale,
+    // A prescan of chunks [first, end) into a thread's candidates over integer codes of one kind: a chunk's dot products
+    // in one kernel call, turned into scores and filtered a vector of rows at a time.
+    private static Action<TopK, int, int> IntegerPrescan(VectorImage image, DistanceMetric metric, SearchQuantization kind, float queryScale,
         float queryNorm, int keep, DotRowsAction dotRows)
     {
-        return [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
+        return [MethodImpl(MethodImplOptions.AggressiveOptimization)] (candidates, first, end) =>
         {
-            var candidates = new TopK(keep);
             var dots = ArrayPool<int>.Shared.Rent(image.RowsPerChunk);
             var scores = ArrayPool<float>.Shared.Rent(image.RowsPerChunk);
             var positions = ArrayPool<long>.Shared.Rent(image.RowsPerChunk);
@@ -249,27 +248,25 @@ public static class QuantizedScan
             ArrayPool<int>.Shared.Return(dots);
             ArrayPool<float>.Shared.Return(scores);
             ArrayPool<long>.Shared.Return(positions);
-            return candidates;
         };
     }
 
     // The integer dot products of a chunk's rows of codes with the query.
     private delegate void DotRowsAction(ReadOnlySpan<byte> rows, Span<int> dots);
 
-    // A prescan of chunks [first, end) over sign bits: q·v ≈ ‖q‖‖v‖ cos(π × differing bits ÷ dimension).
-    private static Func<int, int, TopK> BitsPrescan(VectorImage image, DistanceMetric metric, float[] query, float queryNorm, int keep)
+    // A prescan of chunks [first, end) into a thread's candidates over sign bits: q·v ≈ ‖q‖‖v‖ cos(π × differing bits ÷ dimension).
+    private static Action<TopK, int, int> BitsPrescan(VectorImage image, DistanceMetric metric, float[] query, float queryNorm, int keep)
     {
         var queryBits = new ulong[SignBits.WordsFor(image.Dimension)];
         SignBits.Encode(query, queryBits);
         var cosines = SignBits.CosineTable(image.Dimension);
         if (metric == DistanceMetric.Cosine)
         {
-            return (first, end) => FewestDifferingBits(image, queryBits, cosines, first, end, keep);
+            return (candidates, first, end) => candidates.Merge(FewestDifferingBits(image, queryBits, cosines, first, end, keep));
         }
 
-        return [MethodImpl(MethodImplOptions.AggressiveOptimization)] (first, end) =>
+        return [MethodImpl(MethodImplOptions.AggressiveOptimization)] (candidates, first, end) =>
         {
-            var candidates = new TopK(keep);
             var counts = ArrayPool<int>.Shared.Rent(image.RowsPerChunk);
             var scores = ArrayPool<float>.Shared.Rent(image.RowsPerChunk);
             var positions = ArrayPool<long>.Shared.Rent(image.RowsPerChunk);
@@ -293,7 +290,6 @@ public static class QuantizedScan
             ArrayPool<int>.Shared.Return(counts);
             ArrayPool<float>.Shared.Return(scores);
             ArrayPool<long>.Shared.Return(positions);
-            return candidates;
         };
     }
 
