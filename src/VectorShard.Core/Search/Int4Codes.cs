@@ -107,7 +107,8 @@ public static class Int4Codes
     // multiplies each by the query's int8 half and adds adjacent pairs (vpmaddubsw: unsigned × signed into 16
     // bits, at most 2 × 15 × 127 a lane, so both halves' sum fits too), then widens pairs into 32-bit lanes
     // (vpmaddwd by ones): about half the instructions per component of the int8 kernel. Steps of 64, then 32,
-    // then 16 bytes leave no scalar tail for the usual dimensions.
+    // then 16 bytes leave no scalar tail for the usual dimensions. Prefetched into L2 like the int8 kernel: 10,000
+    // rows of 1536 components from memory took 0.58-0.60 against 0.63-0.64 ms with prefetches into L1.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Dot(ref sbyte even, ref sbyte odd, ref byte r, int n)
     {
@@ -120,7 +121,7 @@ public static class Int4Codes
             var wide = Vector512<int>.Zero;
             for (; i + 64 <= n; i += 64)
             {
-                StreamPrefetch.Ahead(ref Unsafe.Add(ref r, i));
+                StreamPrefetch.AheadToL2(ref Unsafe.Add(ref r, i));
                 var packed = Vector512.LoadUnsafe(ref r, (nuint)i);
                 var pairs = Avx512BW.MultiplyAddAdjacent(packed & mask, Vector512.LoadUnsafe(ref even, (nuint)i)) +
                     Avx512BW.MultiplyAddAdjacent(Vector512.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask, Vector512.LoadUnsafe(ref odd, (nuint)i));
@@ -137,7 +138,7 @@ public static class Int4Codes
             var wide = Vector256<int>.Zero;
             for (; i + 32 <= n; i += 32)
             {
-                StreamPrefetch.Ahead(ref Unsafe.Add(ref r, i));
+                StreamPrefetch.AheadToL2(ref Unsafe.Add(ref r, i));
                 var packed = Vector256.LoadUnsafe(ref r, (nuint)i);
                 var pairs = Avx2.MultiplyAddAdjacent(packed & mask, Vector256.LoadUnsafe(ref even, (nuint)i)) +
                     Avx2.MultiplyAddAdjacent(Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask, Vector256.LoadUnsafe(ref odd, (nuint)i));
@@ -154,7 +155,7 @@ public static class Int4Codes
             var wide = Vector128<int>.Zero;
             for (; i + 16 <= n; i += 16)
             {
-                StreamPrefetch.Ahead(ref Unsafe.Add(ref r, i));
+                StreamPrefetch.AheadToL2(ref Unsafe.Add(ref r, i));
                 var packed = Vector128.LoadUnsafe(ref r, (nuint)i);
                 var pairs = Ssse3.MultiplyAddAdjacent(packed & mask, Vector128.LoadUnsafe(ref even, (nuint)i)) +
                     Ssse3.MultiplyAddAdjacent(Vector128.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask, Vector128.LoadUnsafe(ref odd, (nuint)i));
