@@ -255,6 +255,10 @@ public static class QuantizedScan
     private delegate void DotRowsAction(ReadOnlySpan<byte> rows, Span<int> dots);
 
     // A prescan of chunks [first, end) into a thread's candidates over sign bits: q·v ≈ ‖q‖‖v‖ cos(π × differing bits ÷ dimension).
+    // Its chunks' bookkeeping is read first (VectorImage.WarmChunks): per chunk this scan is short (48 bytes a row on the
+    // MiniLM corpus), so from cold caches its misses were a tenth of the search; warmed, MiniLM searches took 0.34-0.38
+    // against 0.36-0.42 ms (in one process, alternating, either order). Longer scans over int8 or 4-bit codes showed no
+    // difference, so they go without.
     private static Action<TopK, int, int> BitsPrescan(VectorImage image, DistanceMetric metric, float[] query, float queryNorm, int keep)
     {
         var queryBits = new ulong[SignBits.WordsFor(image.Dimension)];
@@ -262,11 +266,16 @@ public static class QuantizedScan
         var cosines = SignBits.CosineTable(image.Dimension);
         if (metric == DistanceMetric.Cosine)
         {
-            return (candidates, first, end) => candidates.Merge(FewestDifferingBits(image, queryBits, cosines, first, end, keep));
+            return (candidates, first, end) =>
+            {
+                image.WarmChunks(SearchQuantization.Binary, first, end);
+                candidates.Merge(FewestDifferingBits(image, queryBits, cosines, first, end, keep));
+            };
         }
 
         return [MethodImpl(MethodImplOptions.AggressiveOptimization)] (candidates, first, end) =>
         {
+            image.WarmChunks(SearchQuantization.Binary, first, end);
             var counts = ArrayPool<int>.Shared.Rent(image.RowsPerChunk);
             var scores = ArrayPool<float>.Shared.Rent(image.RowsPerChunk);
             var positions = ArrayPool<long>.Shared.Rent(image.RowsPerChunk);

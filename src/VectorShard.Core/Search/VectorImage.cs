@@ -253,6 +253,25 @@ public sealed class VectorImage
     }
 
     /// <summary>
+    /// Reads the bookkeeping of chunks [<paramref name="first"/>, <paramref name="end"/>) that a scan over codes of this
+    /// kind looks up (each chunk's arrays of codes, scales, residuals, norms and ids) in one tight loop, and returns a
+    /// checksum of their lengths. From cold caches each chunk's lookups are a few dependent misses; here those of
+    /// different chunks are independent and overlap, where a scan would otherwise wait for them one chunk at a time.
+    /// </summary>
+    internal int WarmChunks(SearchQuantization kind, int first, int end)
+    {
+        var sum = 0;
+        for (var c = first; c < end; c++)
+        {
+            var chunk = _chunks[c];
+            sum += chunk.Codes[(int)kind].Length + (chunk.Scales[(int)kind]?.Length ?? 0) + (chunk.Residuals?.Length ?? 0) + chunk.Norms.Length +
+                chunk.Ids.Length;
+        }
+
+        return sum;
+    }
+
+    /// <summary>
     /// ‖row − scale × codes‖ of each row of chunk <paramref name="index"/> (never below the true value): how far its
     /// int8 codes are from it, which bounds their error on any dot product (<see cref="BoundedScan"/>); needs Int8 codes.
     /// </summary>
